@@ -1,0 +1,105 @@
+"""Reference data: the UK police forces and the oversight, prosecution and
+professional bodies, from kg/data/organisations.csv.
+
+This one file is the source of truth for both the reference graph loaded into
+every store and the extractor's gazetteer of organisation names and aliases.
+Identifiers (data.police.uk ids, Wikidata items) are facts: each row says in
+its `source` column where they were checked, and a blank means not verified.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+import rdflib
+from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
+
+from kg.namespaces import GRAPH, ID, PMKG
+
+REFERENCE_GRAPH = GRAPH + "reference"
+WIKIDATA = "http://www.wikidata.org/entity/"
+
+CLASS_OF_KIND = {
+    "territorial": "TerritorialPoliceForce",
+    "special": "SpecialPoliceForce",
+    "oversight": "OversightBody",
+    "prosecution": "ProsecutionService",
+    "professional": "ProfessionalBody",
+    "court": "Court",
+}
+FORCE_KINDS = {"territorial", "special"}
+# Predecessors, by key: the IOPC took over from the IPCC on 8 January 2018.
+SUCCESSORS = {"independent-office-for-police-conduct": "independent-police-complaints-commission"}
+
+
+@dataclass(frozen=True)
+class Organisation:
+    key: str
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+    police_uk_id: str | None
+    wikidata: str | None
+    source: str
+
+    @property
+    def iri(self) -> str:
+        return organisation_iri(self.key)
+
+    @property
+    def is_force(self) -> bool:
+        return self.kind in FORCE_KINDS
+
+
+def organisation_iri(key: str) -> str:
+    return f"{ID}org/{key}"
+
+
+@lru_cache(maxsize=1)
+def organisations() -> tuple[Organisation, ...]:
+    """Every organisation in kg/data/organisations.csv, in file order."""
+    text = files("kg").joinpath("data/organisations.csv").read_text(encoding="utf-8")
+    rows = []
+    for row in csv.DictReader(text.splitlines()):
+        if row["kind"] not in CLASS_OF_KIND:
+            raise ValueError(f"organisations.csv: unknown kind {row['kind']!r} for {row['name']!r}")
+        rows.append(Organisation(
+            key=row["key"],
+            name=row["name"],
+            kind=row["kind"],
+            aliases=tuple(a.strip() for a in row["aliases"].split(";") if a.strip()),
+            police_uk_id=row["police_uk_id"] or None,
+            wikidata=row["wikidata"] or None,
+            source=row["source"],
+        ))
+    return tuple(rows)
+
+
+def by_key() -> dict[str, Organisation]:
+    return {org.key: org for org in organisations()}
+
+
+def reference_graph() -> rdflib.Graph:
+    """The organisations as RDF in the ontology's terms."""
+    pmkg = rdflib.Namespace(PMKG)
+    graph = rdflib.Graph()
+    graph.bind("pmkg", pmkg)
+    for org in organisations():
+        node = rdflib.URIRef(org.iri)
+        graph.add((node, RDF.type, pmkg[CLASS_OF_KIND[org.kind]]))
+        graph.add((node, pmkg.name, rdflib.Literal(org.name)))
+        for alias in org.aliases:
+            graph.add((node, SKOS.altLabel, rdflib.Literal(alias)))
+        if org.police_uk_id:
+            graph.add((node, pmkg.policeUkId, rdflib.Literal(org.police_uk_id)))
+        if org.wikidata:
+            graph.add((node, OWL.sameAs, rdflib.URIRef(WIKIDATA + org.wikidata)))
+        if org.source:
+            graph.add((node, DCTERMS.source, rdflib.Literal(org.source)))
+    for successor, predecessor in SUCCESSORS.items():
+        graph.add((rdflib.URIRef(organisation_iri(successor)), pmkg.succeeds,
+                   rdflib.URIRef(organisation_iri(predecessor))))
+    return graph
