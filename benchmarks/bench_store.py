@@ -1,0 +1,295 @@
+"""Benchmark the store backends on a synthetic, pmkg-shaped dataset.
+
+Compares, in one run: the embedded on-disk pyoxigraph store (kg.store, the
+baseline), an in-memory pyoxigraph copy (Store.snapshot()) and rdflib's
+in-memory Dataset. Run on demand, not in the test suite:
+
+    .venv/bin/python benchmarks/bench_store.py --quick
+    .venv/bin/python benchmarks/bench_store.py            # ~1M triples, minutes
+
+rdflib queries run in a forked child with a time cap (POSIX only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.namespaces import ID, PMKG, VOCAB, sparql_prefixes
+from kg.store import Store
+
+SCHEMA = "https://schema.org/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+ALLEGATIONS = ["excessive-force", "racism", "sexual-misconduct", "corruption", "dishonesty", "neglect-of-duty",
+               "unlawful-arrest", "discrimination", "data-misuse", "bullying"]
+OUTCOMES = ["dismissed", "final-written-warning", "no-case-to-answer", "acquitted", "convicted", "resigned",
+            "reflective-practice", "barred"]
+RANKS = ["constable", "sergeant", "inspector", "chief-inspector", "superintendent"]
+STATUS = ["serving", "suspended", "retired", "dismissed"]
+BODIES = ["professional-standards", "independent-office", "police-scotland-review"]
+KINDS = ["misconduct", "gross-misconduct", "criminal"]
+TRIPLES_PER_ARTICLE = 50  # roughly, with the shape below
+SEED = 20240611
+
+
+def iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def lit(value, datatype: str | None = None) -> str:
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"' + (f"^^<{XSD}{datatype}>" if datatype else "")
+
+
+def generate(path: Path, triples: int) -> tuple[int, int]:
+    """Write a deterministic N-Quads file; return (quads, articles)."""
+    rng = random.Random(SEED)
+    articles = max(1, triples // TRIPLES_PER_ARTICLE)
+    officers = max(1, articles // 4)  # officers recur across articles
+    forces = 45
+    count = 0
+    with open(path, "w", encoding="utf-8") as out:
+        def q(s, p, o, g):
+            nonlocal count
+            out.write(f"{s} {iri(p)} {o} {g} .\n")
+            count += 1
+
+        for a in range(articles):
+            art = iri(f"{ID}article/{a}")
+            g = art  # one named graph per article, named by the article
+            q(art, RDF_TYPE, iri(SCHEMA + "NewsArticle"), g)
+            q(art, SCHEMA + "headline", lit(f"Officer faces hearing over incident {a}"), g)
+            q(art, SCHEMA + "datePublished", lit(f"20{10 + a % 14}-{1 + a % 12:02d}-{1 + a % 28:02d}", "date"), g)
+            sentences = [iri(f"{ID}sentence/{a}-{k}") for k in range(4)]
+            for k, s in enumerate(sentences):
+                q(s, RDF_TYPE, iri(PMKG + "Sentence"), g)
+                q(s, PMKG + "text", lit(f"Sentence {k} of article {a} reports what the officer did."), g)
+                q(s, PMKG + "startOffset", lit(k * 80, "integer"), g)
+                q(s, PMKG + "endOffset", lit(k * 80 + 79, "integer"), g)
+                q(s, PMKG + "inArticle", art, g)
+            mentioned = [rng.randrange(officers) for _ in range(1 + (a % 2))]
+            for j in mentioned:
+                off = iri(f"{ID}officer/{j}")
+                force = iri(f"{ID}force/{j % forces}")
+                q(off, RDF_TYPE, iri(PMKG + "PoliceOfficer"), g)
+                q(off, FOAF + "name", lit(f"Officer {j}"), g)
+                q(off, PMKG + "rank", lit(RANKS[j % len(RANKS)]), g)
+                q(off, PMKG + "force", force, g)
+                q(off, PMKG + "serviceStatus", lit(STATUS[j % len(STATUS)]), g)
+                q(force, RDF_TYPE, iri(PMKG + "PoliceForce"), g)
+                q(force, FOAF + "name", lit(f"Force {j % forces}"), g)
+            subject = iri(f"{ID}officer/{mentioned[0]}")
+            inv = iri(f"{ID}investigation/{a}")
+            q(inv, RDF_TYPE, iri(PMKG + "Investigation"), g)
+            q(inv, PMKG + "investigatingBody", iri(f"{ID}body/{rng.choice(BODIES)}"), g)
+            q(inv, PMKG + "investigationKind", lit(rng.choice(KINDS)), g)
+            q(inv, PMKG + "hasSubject", subject, g)
+            q(inv, PMKG + "supportedBy", sentences[0], g)
+            for k in range(2):
+                al = iri(f"{ID}allegation/{a}-{k}")
+                q(al, RDF_TYPE, iri(PMKG + "Allegation"), g)
+                q(al, PMKG + "allegationCategory", iri(f"{VOCAB}allegation/{rng.choice(ALLEGATIONS)}"), g)
+                q(al, PMKG + "hasSubject", subject, g)
+                q(al, PMKG + "supportedBy", sentences[1 + k], g)
+            oc = iri(f"{ID}outcome/{a}")
+            q(oc, RDF_TYPE, iri(PMKG + "Outcome"), g)
+            q(oc, PMKG + "outcomeType", iri(f"{VOCAB}outcome/{rng.choice(OUTCOMES)}"), g)
+            q(oc, PMKG + "hasSubject", subject, g)
+            q(oc, PMKG + "date", lit(f"20{11 + a % 13}-{1 + a % 12:02d}-15", "date"), g)
+            q(oc, PMKG + "supportedBy", sentences[3], g)
+    return count, articles
+
+
+QUERIES = {
+    "Q1 allegations by category (group-by)": """
+SELECT ?category (COUNT(?allegation) AS ?n) WHERE {
+  ?allegation a pmkg:Allegation ; pmkg:allegationCategory ?category .
+} GROUP BY ?category ORDER BY DESC(?n)""",
+    "Q2 officer->force->outcomes (2-hop)": """
+SELECT ?forceName (COUNT(DISTINCT ?outcome) AS ?dismissals) WHERE {
+  ?officer a pmkg:PoliceOfficer ; pmkg:force ?force .
+  ?force foaf:name ?forceName .
+  ?outcome pmkg:hasSubject ?officer ; pmkg:outcomeType <https://w3id.org/pmkg/vocab/outcome/dismissed> .
+} GROUP BY ?forceName""",
+    "Q3 OPTIONAL { GRAPH ?g {...} }": """
+SELECT ?article ?headline ?outcome WHERE {
+  GRAPH ?article { ?article schema:headline ?headline }
+  OPTIONAL { GRAPH ?g { ?outcome a pmkg:Outcome ; pmkg:supportedBy ?s . ?s pmkg:inArticle ?article } }
+}""",
+    "Q4 one officer across graphs + sentences": """
+SELECT ?g ?fact ?p ?o ?text WHERE {
+  { GRAPH ?g { <https://w3id.org/pmkg/id/officer/7> ?p ?o } }
+  UNION
+  { GRAPH ?g { ?fact pmkg:hasSubject <https://w3id.org/pmkg/id/officer/7> ; ?p ?o .
+               OPTIONAL { ?fact pmkg:supportedBy ?s . ?s pmkg:text ?text } } }
+}""",
+}
+
+
+def rss_mb() -> float | None:
+    """Current resident memory of this process in MB (Linux), else None."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def folder_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+def time_oxigraph(store: Store, runs: int) -> dict[str, tuple[float, int]]:
+    """Median seconds and row count of each query (union default graph, rows consumed)."""
+    out = {}
+    for name, text in QUERIES.items():
+        sparql = sparql_prefixes() + text
+        times, rows = [], 0
+        for _ in range(runs):
+            start = time.perf_counter()
+            rows = len(list(store.query(sparql, union_default_graph=True)))
+            times.append(time.perf_counter() - start)
+        out[name] = (statistics.median(times), rows)
+    return out
+
+
+def _rdflib_child(dataset, sparql: str, conn) -> None:
+    start = time.perf_counter()
+    rows = len(list(dataset.query(sparql)))
+    conn.send((time.perf_counter() - start, rows))
+
+
+def time_rdflib(dataset, runs: int, cap: float) -> dict[str, tuple[float | None, int]]:
+    """Each run in a forked child (sharing the loaded dataset); None when over the cap."""
+    ctx = multiprocessing.get_context("fork")
+    out = {}
+    for name, text in QUERIES.items():
+        sparql = sparql_prefixes() + text
+        times, rows = [], 0
+        for _ in range(runs):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_rdflib_child, args=(dataset, sparql, child))
+            proc.start()
+            if parent.poll(cap):
+                seconds, rows = parent.recv()
+                proc.join()
+                times.append(seconds)
+                if seconds > 10:  # slow: one run is enough
+                    break
+            else:
+                proc.kill()
+                proc.join()
+                times = []
+                break
+        out[name] = (statistics.median(times) if times else None, rows)
+        print(f"  rdflib {name}: {fmt_s(out[name][0], cap)}", flush=True)
+    return out
+
+
+def fmt_s(seconds: float | None, cap: float) -> str:
+    if seconds is None:
+        return f"> {cap:g} s (cap)"
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def ratio(value: float | None, base: float | None) -> str:
+    if value is None or not base:
+        return ""
+    return f" (x{value / base:.2f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--triples", type=int, default=1_000_000, help="approximate dataset size")
+    parser.add_argument("--quick", action="store_true", help="small run: 20,000 triples, 1 run, 20 s cap")
+    parser.add_argument("--runs", type=int, default=5, help="runs per query (median reported)")
+    parser.add_argument("--cap", type=float, default=180, help="seconds allowed per rdflib query")
+    parser.add_argument("--skip-rdflib", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.triples, args.runs, args.cap = 20_000, 1, 20
+
+    work = Path(tempfile.mkdtemp(prefix="pmkg-bench-"))
+    try:
+        data = work / "data.nq"
+        start = time.perf_counter()
+        quads, articles = generate(data, args.triples)
+        print(f"generated {quads} quads in {articles} graphs ({time.perf_counter() - start:.1f} s)", flush=True)
+        columns, load, memory, results = [], {}, {}, {}
+
+        empty = work / "empty.ttl"
+        empty.write_text("")
+        name = "oxigraph on-disk"
+        columns.append(name)
+        store = Store.create(work / "store", ontology=[], shapes=empty)
+        before, start = rss_mb(), time.perf_counter()
+        store.load(data, format="nquads")
+        store.flush()
+        load[name] = time.perf_counter() - start
+        memory[name] = f"disk {folder_mb(work / 'store'):.0f} MB"
+        results[name] = time_oxigraph(store, args.runs)
+        print(f"{name}: loaded in {load[name]:.1f} s", flush=True)
+
+        name = "oxigraph in-memory (snapshot)"
+        columns.append(name)
+        before, start = rss_mb(), time.perf_counter()
+        snapshot = store.snapshot()
+        load[name] = time.perf_counter() - start
+        after = rss_mb()
+        memory[name] = f"RSS +{after - before:.0f} MB (now {after:.0f})" if before is not None else "n/a"
+        results[name] = time_oxigraph(snapshot, args.runs)
+        print(f"{name}: snapshot in {load[name]:.1f} s", flush=True)
+        store.close()
+        del snapshot
+
+        if not args.skip_rdflib:
+            import rdflib
+
+            name = "rdflib Dataset"
+            columns.append(name)
+            before, start = rss_mb(), time.perf_counter()
+            dataset = rdflib.Dataset(default_union=True)
+            dataset.parse(str(data), format="nquads")
+            load[name] = time.perf_counter() - start
+            after = rss_mb()
+            memory[name] = f"RSS +{after - before:.0f} MB" if before is not None else "n/a"
+            print(f"{name}: loaded in {load[name]:.1f} s", flush=True)
+            results[name] = time_rdflib(dataset, args.runs, args.cap)
+
+        report(columns, load, memory, results, quads, articles, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report(columns, load, memory, results, quads, articles, args) -> None:
+    base = columns[0]
+    print()
+    print(f"{quads} quads, {articles} named graphs; median of {args.runs} run(s); "
+          f"ratios are against the baseline, {base!r} (x1.00). Rows returned in [brackets].")
+    header = ["measure", *columns]
+    rows = [["load (snapshot: copy from disk store)", *(f"{load[c]:.2f} s{ratio(load[c], load[base])}" for c in columns)],
+            ["memory / disk", *(memory[c] for c in columns)]]
+    for q in QUERIES:
+        cells = []
+        for c in columns:
+            seconds, n = results[c][q]
+            cells.append(f"{fmt_s(seconds, args.cap)}{ratio(seconds, results[base][q][0])} [{n}]")
+        rows.append([q, *cells])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, ["-" * w for w in widths], *rows]:
+        print(" | ".join(cell.ljust(w) for cell, w in zip(r, widths)))
+
+
+if __name__ == "__main__":
+    main()

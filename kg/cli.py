@@ -1,0 +1,237 @@
+"""The ``pmkg`` command line: init, ingest, query, export, validate, docs.
+
+Expected failures are raised as ``PmkgError`` anywhere in kg/ and reported
+here, in one place, as a one-line error with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from kg import config
+from kg.errors import PmkgError
+from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
+from kg.reference import REFERENCE_GRAPH
+from kg.store import SHAPES_GRAPH, Format, Store
+
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "xml": ox.QueryResultsFormat.XML,
+}
+EXPORT_FORMATS = [Format.TURTLE, Format.TRIG, Format.NQUADS, Format.JSONLD]
+
+
+class PmkgGroup(click.Group):
+    """Turns every PmkgError raised by a command into a one-line error."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except PmkgError as error:
+            raise click.ClickException(str(error)) from None
+
+
+def store_option(function):
+    return click.option(
+        "--store",
+        "store_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=config.store_path,
+        show_default="$PMKG_STORE or ./pmkg-data",
+        help="Store folder.",
+    )(function)
+
+
+@click.group(cls=PmkgGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pmkg")
+def main():
+    """pmkg: a knowledge graph of police misconduct built from news reporting."""
+
+
+@main.command()
+@store_option
+def init(store_dir: Path):
+    """Create a store (or upgrade its ontology) and load the ontology and shapes."""
+    existed = store_dir.exists()
+    with Store.create(store_dir) as store:
+        onto = len(list(store.quads(ONTOLOGY_GRAPH)))
+        shapes = len(list(store.quads(SHAPES_GRAPH)))
+        reference = len(list(store.quads(REFERENCE_GRAPH)))
+    verb = "updated" if existed else "created"
+    click.echo(f"{verb} store {store_dir}")
+    click.echo(f"loaded {onto} ontology triples into <{ONTOLOGY_GRAPH}>")
+    click.echo(f"loaded {shapes} shape triples into <{SHAPES_GRAPH}>")
+    click.echo(f"loaded {reference} reference triples (forces and bodies) into <{REFERENCE_GRAPH}>")
+
+
+@main.command()
+@store_option
+@click.option("--graph", help="Put the triples of all the files into this named graph (replacing it).")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def ingest(store_dir: Path, graph: str | None, paths: tuple[Path, ...]):
+    """Load files and folders (searched recursively) into the store.
+
+    RDF is read by extension: .ttl, .trig, .nq, .nt, .jsonld, .rdf/.owl.
+    Named graphs in TriG and N-Quads are kept; other triples go into --graph
+    or into a graph named by the file's file: IRI. Re-ingesting a file
+    replaces the graphs it wrote, in one transaction. A file that fails is
+    reported and skipped; the exit status is then 1.
+    """
+    from kg.ingest import ingest as run_ingest
+
+    with Store(store_dir) as store:
+        report = run_ingest(
+            store, paths, graph=graph, on_failure=lambda path, reason: click.echo(f"failed: {reason}", err=True)
+        )
+        store.flush()
+    click.echo(report.summary())
+    if report.failed:
+        sys.exit(1)
+
+
+@main.command()
+@store_option
+@click.option(
+    "--format", "-f", "fmt", type=click.Choice([*RESULT_FORMATS, "table"]), default="table", show_default=True,
+    help="Results format for SELECT and ASK (json is SPARQL 1.1 JSON results).",
+)
+@click.argument("query_file", type=click.File("r", encoding="utf-8"))
+def query(store_dir: Path, fmt: str, query_file):
+    """Run the SPARQL query in QUERY_FILE (or - for stdin).
+
+    The default graph is the union of all named graphs, so plain patterns
+    match everything and GRAPH ?g { ... } finds where a fact comes from.
+    CONSTRUCT and DESCRIBE print Turtle.
+    """
+    text = query_file.read()
+    with Store(store_dir, read_only=True) as store:
+        results = store.query(text, union_default_graph=True)
+        out = sys.stdout.buffer
+        if isinstance(results, ox.QueryTriples):
+            ox.serialize(results, out, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        elif fmt == "table":
+            out.write(render_table(results).encode("utf-8"))
+        else:
+            results.serialize(out, RESULT_FORMATS[fmt])
+            if fmt in ("json", "xml"):
+                out.write(b"\n")
+        out.flush()
+
+
+def short(term) -> str:
+    """A term as a reader would write it: prefixed name, plain literal, _:bnode."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for prefix, iri in PREFIXES.items():
+            if term.value.startswith(iri) and len(term.value) > len(iri):
+                return f"{prefix}:{term.value[len(iri):]}"
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def render_table(results) -> str:
+    """SELECT results as an aligned text table; ASK as true/false."""
+    if isinstance(results, ox.QueryBoolean):
+        return f"{'true' if bool(results) else 'false'}\n"
+    names = [v.value for v in results.variables]
+    rows = [[short(solution[name]) for name in names] for solution in results]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    line = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    out = [line(names), "-+-".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+@main.command()
+@store_option
+@click.option(
+    "--format", "-f", "fmt", type=click.Choice([f.label for f in EXPORT_FORMATS]), default="turtle",
+    show_default=True, help="trig and nquads keep every named graph; turtle and jsonld write one graph or the union.",
+)
+@click.option("--graph", help="Export only this named graph.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default stdout).")
+def export(store_dir: Path, fmt: str, graph: str | None, output: Path | None):
+    """Write the store as RDF, streamed (memory does not grow with the store).
+
+    Turtle and JSON-LD write the union of all graphs (a triple held by
+    several graphs may be repeated) or the one --graph. JSON-LD is written
+    flat (expanded, no context or framing).
+    """
+    with Store(store_dir, read_only=True) as store:
+        if output is None:
+            store.dump(sys.stdout.buffer, format=fmt, graph=graph)
+            sys.stdout.buffer.flush()
+        else:
+            store.dump(output, format=fmt, graph=graph)
+
+
+@main.command()
+@store_option
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate(store_dir: Path, files: tuple[Path, ...]):
+    """Check data against the SHACL shapes: FILES if given, else every graph of the store.
+
+    The shapes describe one article's graph, so a store is checked graph by
+    graph (the ontology and shapes graphs are skipped; kg.validate adds the
+    ontology itself). Exit status 1 when anything does not conform.
+    """
+    import rdflib
+
+    from kg.validate import validate_graph, validate_store
+
+    if files:
+        data = rdflib.Graph()
+        for path in files:
+            fmt = Format.from_path(path)
+            if fmt is None:
+                raise PmkgError(f"{path}: not an RDF file extension")
+            data += _rdflib_parse(path.read_bytes(), str(path), fmt, base_iri=path.resolve().as_uri())
+        result = validate_graph(data)
+        click.echo(result.text.rstrip("\n"))
+        if not result.conforms:
+            sys.exit(1)
+        return
+    with Store(store_dir, read_only=True) as store:
+        results = validate_store(store, skip={SHAPES_GRAPH, ONTOLOGY_GRAPH})
+    failing = [(graph, result) for graph, result in results if not result.conforms]
+    for graph, result in failing:
+        click.echo(f"<{graph}>:")
+        for violation in result.violations:
+            click.echo(f"  {violation.focus} {violation.path or ''}: {violation.message}")
+    click.echo(f"checked {len(results)} graph(s): {len(results) - len(failing)} conform, {len(failing)} do not")
+    if failing:
+        sys.exit(1)
+
+
+def _rdflib_parse(content: bytes, source: str, fmt: Format, base_iri: str | None = None):
+    """Parse with pyoxigraph first (precise line/column errors), then hand N-Triples to rdflib."""
+    import rdflib
+
+    from kg.store import parse_error
+
+    try:
+        quads = ox.parse(content, fmt.ox, base_iri=base_iri)
+        ntriples = ox.serialize((q.triple for q in quads), None, ox.RdfFormat.N_TRIPLES)
+    except SyntaxError as error:
+        raise parse_error(source, fmt, error) from None
+    return rdflib.Graph().parse(data=ntriples, format="nt")
+
+
+@main.command()
+@click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("docs/ontology"), show_default=True, help="Folder to write the HTML into.")
+def docs(output_dir: Path):
+    """Build the ontology and vocabulary documentation (HTML) from the shipped ontology files."""
+    from kg.docs import build
+
+    click.echo(f"wrote {build(output_dir)}")

@@ -1,0 +1,383 @@
+"""The pmkg triple store: a thin layer over pyoxigraph.
+
+A store is a folder holding an embedded pyoxigraph (RocksDB) database plus a
+marker file, ``pmkg-store``, that tells a pmkg store apart from any other
+folder and that processes lock: a read-write opening takes an exclusive lock
+and a read-only opening a shared one, so a second process gets a clear
+``StoreError`` instead of pyoxigraph's undefined behaviour.
+
+Named graphs are IRI strings. Every write is one pyoxigraph transaction, so
+readers (in the same process) see either the state before or after it.
+
+Known limit: pyoxigraph stores literals of the derived integer types
+(xsd:nonNegativeInteger, xsd:positiveInteger, xsd:int, ...) as xsd:integer
+with the same value, so they come back (query, export) as xsd:integer.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from kg import resources
+from kg.errors import PmkgError, QuerySyntaxError, RdfSyntaxError, StoreError
+from kg.namespaces import GRAPH, ONTOLOGY_GRAPH, PREFIXES
+
+try:  # POSIX; on other systems stores are not protected against a second process
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None
+
+MARKER = "pmkg-store"
+MARKER_TEXT = "pmkg store, format 1\nThis folder is a pmkg knowledge graph store.\n"
+SHAPES_GRAPH = GRAPH + "shapes"
+
+
+class Format(enum.Enum):
+    """RDF serialisation formats pmkg reads and writes."""
+
+    TURTLE = ("turtle", ox.RdfFormat.TURTLE, ("ttl", "turtle"))
+    TRIG = ("trig", ox.RdfFormat.TRIG, ("trig",))
+    NQUADS = ("nquads", ox.RdfFormat.N_QUADS, ("nq", "nquads"))
+    NTRIPLES = ("ntriples", ox.RdfFormat.N_TRIPLES, ("nt", "ntriples"))
+    JSONLD = ("jsonld", ox.RdfFormat.JSON_LD, ("jsonld", "json-ld"))
+    RDFXML = ("rdfxml", ox.RdfFormat.RDF_XML, ("rdf", "owl", "rdfxml"))
+
+    def __init__(self, label: str, ox_format: ox.RdfFormat, extensions: tuple[str, ...]):
+        self.label = label
+        self.ox = ox_format
+        self.extensions = extensions
+
+    @property
+    def extension(self) -> str:
+        """The usual file extension, without the dot."""
+        return self.extensions[0]
+
+    @property
+    def media_type(self) -> str:
+        return self.ox.media_type
+
+    @property
+    def keeps_graphs(self) -> bool:
+        """True if pmkg writes named graphs in this format (TriG, N-Quads).
+
+        JSON-LD can carry graphs but pmkg exports it like Turtle: one graph
+        or the union.
+        """
+        return self in (Format.TRIG, Format.NQUADS)
+
+    @classmethod
+    def from_label(cls, label: str) -> Format:
+        for fmt in cls:
+            if fmt.label == label.lower():
+                return fmt
+        raise PmkgError(f"unknown RDF format {label!r}; use one of {', '.join(f.label for f in cls)}")
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> Format | None:
+        """Guess the format from a file extension; None if it is not an RDF extension."""
+        suffix = Path(path).suffix.lower().lstrip(".")
+        for fmt in cls:
+            if suffix in fmt.extensions:
+                return fmt
+        return None
+
+
+def _format(fmt: Format | str) -> Format:
+    return fmt if isinstance(fmt, Format) else Format.from_label(fmt)
+
+
+def _graph_node(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+
+
+def _lock(marker: Path, *, shared: bool) -> BinaryIO | None:
+    """Lock the marker file for this process; raise StoreError if another holds it."""
+    if fcntl is None:
+        return None
+    handle = open(marker, "rb")
+    try:
+        fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise StoreError(
+            f"store {marker.parent} is in use by another process"
+            f"{'' if shared else ' (or another opening in this process)'}; try again when it has finished"
+        ) from None
+    return handle
+
+
+def is_store(path: str | Path) -> bool:
+    """True if ``path`` is a pmkg store folder."""
+    return (Path(path) / MARKER).is_file()
+
+
+def parse_error(source: str, fmt: Format, error: SyntaxError) -> RdfSyntaxError:
+    """A one-line error naming the source; pyoxigraph's message carries line and column."""
+    return RdfSyntaxError(f"{source}: malformed {fmt.label}: {error.msg}")
+
+
+def sparql_data(triples: Iterable[ox.Triple | ox.Quad]) -> Iterator[str]:
+    """Each triple as a line of SPARQL ``INSERT DATA`` (N-Triples term syntax)."""
+    for t in triples:
+        yield f"{t.subject} {t.predicate} {t.object} .\n"
+
+
+class Store:
+    """A pmkg store. ``path=None`` gives an in-memory store (for tests and snapshots)."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
+        self.path = None if path is None else Path(path)
+        self.read_only = read_only
+        self._lock = None
+        if self.path is None:
+            if read_only:
+                raise ValueError("an in-memory store cannot be read-only")
+            self._store = ox.Store()
+            return
+        if not self.path.exists():
+            raise StoreError(f"no store at {self.path}; create one with `pmkg init --store {self.path}`")
+        if not is_store(self.path):
+            raise StoreError(f"{self.path} is not a pmkg store (it has no {MARKER} file)")
+        self._lock = _lock(self.path / MARKER, shared=read_only)
+        try:
+            self._store = ox.Store.read_only(str(self.path)) if read_only else ox.Store(str(self.path))
+        except OSError as error:
+            self._unlock()
+            raise StoreError(f"cannot open store {self.path}: {error}") from None
+
+    @classmethod
+    def create(
+        cls,
+        path: str | Path,
+        *,
+        ontology: Iterable[Path] | None = None,
+        shapes: Path | None = None,
+    ) -> Store:
+        """Create (or upgrade) the store at ``path`` and load the ontology and shapes.
+
+        The ontology graph and the shapes graph are replaced, so running it
+        again on an existing store installs the current ontology.
+        ``ontology`` and ``shapes`` default to the files shipped with pmkg.
+        """
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"{path} exists and is not a folder")
+        if path.is_dir() and not is_store(path) and any(path.iterdir()):
+            raise StoreError(f"{path} is not empty and is not a pmkg store; choose another folder")
+        path.mkdir(parents=True, exist_ok=True)
+        if not is_store(path):
+            (path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        store = cls(path)
+        try:
+            store.load_ontology(ontology=ontology, shapes=shapes)
+        except PmkgError:
+            store.close()
+            raise
+        return store
+
+    init = create
+
+    def load_ontology(self, *, ontology: Iterable[Path] | None = None, shapes: Path | None = None) -> None:
+        """Replace the ontology, shapes and reference graphs in one transaction."""
+        from kg.reference import REFERENCE_GRAPH, reference_graph
+
+        ontology = resources.ontology_files() if ontology is None else list(ontology)
+        shapes = resources.shapes_file() if shapes is None else shapes
+        onto_triples = [t for f in ontology for t in _read_turtle(f)]
+        reference = ox.parse(reference_graph().serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+        self.replace_graphs({
+            ONTOLOGY_GRAPH: onto_triples,
+            SHAPES_GRAPH: _read_turtle(shapes),
+            REFERENCE_GRAPH: [q.triple for q in reference],
+        })
+
+    # -- reading -----------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        union_default_graph: bool = False,
+        substitutions: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal] | None = None,
+        default_graph: str | list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Run a SPARQL query and return pyoxigraph's results as they are.
+
+        ``union_default_graph`` makes the default graph the union of all
+        graphs; ``substitutions`` binds variables (by name) before evaluation.
+        """
+        options = {"use_default_graph_as_union": union_default_graph}
+        if substitutions:
+            options["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
+        if default_graph is not None:
+            graphs = [default_graph] if isinstance(default_graph, str) else default_graph
+            options["default_graph"] = [ox.NamedNode(g) for g in graphs]
+        if named_graphs is not None:
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            return self._open().query(sparql, **options)
+        except SyntaxError as error:
+            raise QuerySyntaxError(f"malformed query: {error.msg}") from None
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad, or those of one named graph."""
+        return self._open().quads_for_pattern(None, None, None, None if graph is None else ox.NamedNode(graph))
+
+    def named_graphs(self) -> list[str]:
+        """The IRIs of the named graphs, sorted."""
+        return sorted(g.value for g in self._open().named_graphs())
+
+    def contains_graph(self, graph: str) -> bool:
+        return self._open().contains_named_graph(ox.NamedNode(graph))
+
+    def __len__(self) -> int:
+        return len(self._open())
+
+    def dump(
+        self, output: str | Path | BinaryIO | None = None, *, format: Format | str, graph: str | None = None
+    ) -> bytes | None:
+        """Write the store, streaming (memory does not grow with the store).
+
+        TriG and N-Quads write every named graph unless ``graph`` is given;
+        the other formats write ``graph`` or, by default, the union of all
+        graphs (a triple held by several graphs may then appear more than once).
+        Returns bytes when ``output`` is None.
+        """
+        fmt = _format(format)
+        store = self._open()
+        prefixes = PREFIXES if fmt in (Format.TURTLE, Format.TRIG) else None
+        if isinstance(output, Path):
+            output = str(output)
+        if graph is None and fmt.keeps_graphs:
+            return store.dump(output, fmt.ox, prefixes=prefixes)
+        if graph is not None and not self.contains_graph(graph):
+            raise PmkgError(f"no graph <{graph}> in the store")
+        quads = self.quads(graph)
+        items = quads if fmt.keeps_graphs else (q.triple for q in quads)
+        return ox.serialize(items, output, fmt.ox, prefixes=prefixes)
+
+    def snapshot(self) -> Store:
+        """An in-memory copy of the whole dataset, for fast read-heavy serving."""
+        copy = Store()
+        copy._store.bulk_extend(self.quads())  # keeps blank node identifiers
+        return copy
+
+    # -- writing -----------------------------------------------------------
+
+    def add(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction."""
+        self._writable().extend(quads)
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL update; the whole request is one transaction."""
+        try:
+            self._writable().update(sparql)
+        except SyntaxError as error:
+            raise QuerySyntaxError(f"malformed update: {error.msg}") from None
+
+    def load(
+        self,
+        source: str | Path | bytes | BinaryIO,
+        *,
+        format: Format | str,
+        graph: str | None = None,
+    ) -> None:
+        """Add the RDF in ``source`` (a path, bytes or a binary file) in one transaction.
+
+        Triples of a triple format go into ``graph`` (the default graph if None).
+        """
+        fmt = _format(format)
+        store = self._writable()
+        args = {"format": fmt.ox, "to_graph": _graph_node(graph)}
+        name = "input"
+        if isinstance(source, (str, Path)):
+            name = str(source)
+            args["path"] = str(source)
+        else:
+            args["input"] = source
+        try:
+            store.load(**args)
+        except SyntaxError as error:
+            raise parse_error(name, fmt, error) from None
+        except OSError as error:
+            raise PmkgError(f"{name}: cannot read: {error}") from None
+
+    def replace_graph(self, graph: str, triples: Iterable[ox.Triple | ox.Quad]) -> None:
+        """Replace the content of one named graph atomically."""
+        self.replace_graphs({graph: triples})
+
+    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple | ox.Quad]]) -> None:
+        """Replace several named graphs in one transaction.
+
+        Done as one SPARQL update (``DROP SILENT GRAPH`` then ``INSERT DATA``),
+        which pyoxigraph commits as a whole: a crash mid-write leaves the
+        previous state, and concurrent readers never see a partial graph.
+        Blank nodes are fresh for each call (shared across the graphs of one call).
+        """
+        parts = [f"DROP SILENT GRAPH <{g}> ;\n" for g in graphs]
+        body = []
+        for graph, triples in graphs.items():
+            lines = "".join(sparql_data(triples))
+            if lines:
+                body.append(f"GRAPH <{graph}> {{\n{lines}}}\n")
+        if body:
+            parts.append("INSERT DATA {\n" + "".join(body) + "}\n")
+        if parts:
+            self.update("".join(parts))
+
+    def remove_graph(self, graph: str) -> None:
+        """Delete a named graph and its content (one transaction)."""
+        self.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def flush(self) -> None:
+        if self.path is not None and not self.read_only:
+            self._open().flush()
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the database and the lock. Safe to call twice."""
+        self._store = None
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the flock
+            self._lock = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = "memory" if self.path is None else str(self.path)
+        return f"<pmkg Store {where}{' read-only' if self.read_only else ''}>"
+
+    def _open(self) -> ox.Store:
+        if self._store is None:
+            raise PmkgError("the store is closed")
+        return self._store
+
+    def _writable(self) -> ox.Store:
+        if self.read_only:
+            raise StoreError(f"store {self.path} is open read-only")
+        return self._open()
+
+
+def _read_turtle(path: Path) -> list[ox.Triple]:
+    """Parse a shipped Turtle file into triples, with a one-line error if it is missing or malformed."""
+    if not Path(path).is_file():
+        raise PmkgError(f"ontology file missing: {path}")
+    try:
+        quads = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
+        return [q.triple for q in quads]
+    except SyntaxError as error:
+        raise parse_error(str(path), Format.TURTLE, error) from None

@@ -1,0 +1,94 @@
+"""Export: every format parses with rdflib and round-trips what was loaded."""
+
+from __future__ import annotations
+
+import pytest
+import rdflib
+from click.testing import CliRunner
+from rdflib.compare import isomorphic
+from rdflib.namespace import OWL, RDF
+
+from kg.cli import main
+from kg.namespaces import ONTOLOGY_GRAPH
+from kg.store import SHAPES_GRAPH
+
+from conftest import FIXTURES, FORMAT_FIXTURES, expected_graphs, ontology_graph
+from kg import resources
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """A store holding the ontology, the shapes and one fixture file per format."""
+    path = tmp_path_factory.mktemp("export") / "store"
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", "--store", str(path)]).exit_code == 0
+    result = runner.invoke(main, ["ingest", "--store", str(path), *map(str, FORMAT_FIXTURES.values())])
+    assert result.exit_code == 0, result.output
+    expected = expected_graphs()
+    expected[ONTOLOGY_GRAPH] = ontology_graph()
+    expected[SHAPES_GRAPH] = rdflib.Graph().parse(resources.shapes_file(), format="turtle")
+    return path, expected
+
+
+def export(store, *args) -> bytes:
+    result = CliRunner().invoke(main, ["export", "--store", str(store), *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout_bytes
+
+
+def union(graphs) -> rdflib.Graph:
+    out = rdflib.Graph()
+    for g in graphs:
+        out += g
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["trig", "nquads"])
+def test_dataset_formats_keep_every_graph(loaded, fmt, tmp_path):
+    store, expected = loaded
+    target = tmp_path / f"out.{fmt}"
+    CliRunner().invoke(main, ["export", "--store", str(store), "--format", fmt, "-o", str(target)])
+    ds = rdflib.Dataset()
+    ds.parse(target, format=fmt)
+    got = {str(g.identifier): g for g in ds.graphs() if len(g)}
+    assert set(got) == set(expected)
+    for name, graph in expected.items():
+        assert isomorphic(got[name], graph), name
+
+
+@pytest.mark.parametrize("fmt,rdflib_format", [("turtle", "turtle"), ("jsonld", "json-ld")])
+def test_graph_formats_write_the_union(loaded, fmt, rdflib_format):
+    store, expected = loaded
+    got = rdflib.Graph().parse(data=export(store, "--format", fmt), format=rdflib_format)
+    assert isomorphic(got, union(expected.values()))
+
+
+@pytest.mark.parametrize("fmt,rdflib_format", [("turtle", "turtle"), ("jsonld", "json-ld"), ("nquads", "nquads")])
+def test_one_graph(loaded, fmt, rdflib_format):
+    store, expected = loaded
+    path = FORMAT_FIXTURES[next(f for f in FORMAT_FIXTURES if f.label == "turtle")]
+    name = path.resolve().as_uri()
+    data = export(store, "--format", fmt, "--graph", name)
+    if fmt == "nquads":
+        ds = rdflib.Dataset().parse(data=data, format="nquads")
+        assert [str(g.identifier) for g in ds.graphs() if len(g)] == [name]
+        got = ds.graph(rdflib.URIRef(name))
+    else:
+        got = rdflib.Graph().parse(data=data, format=rdflib_format)
+    assert isomorphic(got, expected[name])
+    assert len(got) == len(rdflib.Graph().parse(FIXTURES / "officer.ttl"))
+
+
+def test_union_contains_every_declared_class(loaded):
+    store, _ = loaded
+    got = rdflib.Graph().parse(data=export(store), format="turtle")
+    classes = {c for c in ontology_graph().subjects(RDF.type, OWL.Class) if isinstance(c, rdflib.URIRef)}
+    assert len(classes) > 10
+    assert {c for c in classes if (c, RDF.type, OWL.Class) not in got} == set()
+
+
+def test_unknown_graph_is_an_error(loaded):
+    store, _ = loaded
+    result = CliRunner().invoke(main, ["export", "--store", str(store), "--graph", "https://example.org/none"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: no graph <https://example.org/none> in the store"
