@@ -10,6 +10,7 @@ from rdflib.namespace import OWL, RDF
 
 from kg.cli import main
 from kg.namespaces import ONTOLOGY_GRAPH
+from kg.reference import REFERENCE_GRAPH, reference_graph
 from kg.store import SHAPES_GRAPH
 
 from conftest import FIXTURES, FORMAT_FIXTURES, expected_graphs, ontology_graph
@@ -27,6 +28,7 @@ def loaded(tmp_path_factory):
     expected = expected_graphs()
     expected[ONTOLOGY_GRAPH] = ontology_graph()
     expected[SHAPES_GRAPH] = rdflib.Graph().parse(resources.shapes_file(), format="turtle")
+    expected[REFERENCE_GRAPH] = reference_graph()
     return path, expected
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from kg.errors import PmkgError, QuerySyntaxError, RdfSyntaxError, StoreError
 from kg.namespaces import ONTOLOGY_GRAPH
+from kg.reference import REFERENCE_GRAPH, reference_graph
 from kg.store import MARKER, SHAPES_GRAPH, Format, Store
 
 from conftest import FIXTURES, ontology_graph
@@ -31,9 +32,10 @@ def values_in(store: Store, graph: str) -> dict[str, int]:
     return {row["o"].value: int(row["n"].value) for row in store.query(query)}
 
 
-def test_create_loads_ontology_and_shapes(tmp_path):
+def test_create_loads_ontology_shapes_and_reference_data(tmp_path):
     with Store.create(tmp_path / "s") as store:
-        assert store.named_graphs() == sorted([ONTOLOGY_GRAPH, SHAPES_GRAPH])
+        assert store.named_graphs() == sorted([ONTOLOGY_GRAPH, SHAPES_GRAPH, REFERENCE_GRAPH])
+        assert len(list(store.quads(REFERENCE_GRAPH))) == len(reference_graph())
         assert len(list(store.quads(ONTOLOGY_GRAPH))) == len(ontology_graph())
         assert len(list(store.quads(SHAPES_GRAPH))) > 0
     assert (tmp_path / "s" / MARKER).is_file()
