@@ -75,8 +75,10 @@ def init(store_dir: Path):
 @click.option("--graph", help="Put the triples of all the files into this named graph (replacing it).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def ingest(store_dir: Path, graph: str | None, paths: tuple[Path, ...]):
-    """Load files and folders (searched recursively) into the store.
+    """Load files and folders (searched recursively) into the store, creating it if missing.
 
+    News articles (.txt, .html, .htm, or no extension) are read, their facts
+    extracted and written as one graph per article, whose IRI is the article's.
     RDF is read by extension: .ttl, .trig, .nq, .nt, .jsonld, .rdf/.owl.
     Named graphs in TriG and N-Quads are kept; other triples go into --graph
     or into a graph named by the file's file: IRI. Re-ingesting a file
@@ -85,6 +87,9 @@ def ingest(store_dir: Path, graph: str | None, paths: tuple[Path, ...]):
     """
     from kg.ingest import ingest as run_ingest
 
+    if not store_dir.exists():
+        Store.create(store_dir).close()
+        click.echo(f"created store {store_dir}", err=True)
     with Store(store_dir) as store:
         report = run_ingest(
             store, paths, graph=graph, on_failure=lambda path, reason: click.echo(f"failed: {reason}", err=True)

@@ -6,8 +6,9 @@ graph (the file's ``file:`` IRI, or the graph the user chose). Every graph a
 file writes is replaced in one transaction, so re-ingesting a file replaces
 what it wrote before, and a file that fails writes nothing.
 
-RDF files are read here; a reader for news articles can be added with
-``register_reader`` without touching the ingest loop.
+RDF files are read by extension; news articles (``.txt``, ``.html``,
+``.htm`` and files without an extension) go through the reader and the
+extractor and write one graph per article.
 """
 
 from __future__ import annotations
@@ -50,8 +51,16 @@ def read_rdf(path: Path) -> list[ox.Quad]:
         raise PmkgError(f"{path}: cannot read: {error}") from None
 
 
+def read_article(path: Path) -> list[ox.Quad]:
+    """A news article (plain text or saved HTML): its facts, in the article's own graph."""
+    from kg.extract import article_quads
+
+    return article_quads(path)
+
+
 for _fmt in Format:
     register_reader(_fmt.extensions, read_rdf)
+register_reader(["txt", "html", "htm", ""], read_article)
 
 
 def find_files(paths: Iterable[str | Path]) -> Iterator[Path]:

@@ -92,7 +92,7 @@ def test_ingest_folder_recursively(store_dir, tmp_path):
     nested.mkdir(parents=True)
     shutil.copy(FIXTURES / "officer.ttl", nested)
     shutil.copy(FIXTURES / "articles.nq", tmp_path / "in")
-    (tmp_path / "in" / "README.txt").write_text("not RDF, skipped in folders")
+    (tmp_path / "in" / "NOTES.md").write_text("neither RDF nor an article: skipped in folders")
     result = pmkg("ingest", "--store", str(store_dir), str(tmp_path / "in"))
     assert result.exit_code == 0, result.output
     assert "read 2 file(s), 0 failed" in result.output
@@ -160,7 +160,7 @@ def test_malformed_query_is_one_line(store_dir):
 
 
 @pytest.mark.parametrize("args", [
-    ["query", "-"], ["ingest", str(FIXTURES / "officer.nt")], ["export"], ["validate"],
+    ["query", "-"], ["export"], ["validate"],
 ])
 def test_missing_store_is_an_error(tmp_path, args):
     command, rest = args[0], args[1:]
@@ -168,6 +168,15 @@ def test_missing_store_is_an_error(tmp_path, args):
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: no store at {tmp_path / 'nowhere'}; create one with `pmkg init --store {tmp_path / 'nowhere'}`"
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_ingest_creates_a_missing_store(tmp_path):
+    result = pmkg("ingest", "--store", str(tmp_path / "new"), str(FIXTURES / "officer.nt"))
+    assert result.exit_code == 0, result.output
+    assert f"created store {tmp_path / 'new'}" in result.output
+    with Store(tmp_path / "new", read_only=True) as store:
+        assert ONTOLOGY_GRAPH in store.named_graphs()
+        assert (FIXTURES / "officer.nt").resolve().as_uri() in store.named_graphs()
 
 
 def test_locked_store_gives_a_clear_error(store_dir):

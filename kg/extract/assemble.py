@@ -1,0 +1,325 @@
+"""Put one article's sentence-level findings together into ArticleFacts.
+
+The steps, in order:
+1. find officer and group mentions in every sentence, and which officers a
+   sentence refers to by surname, "the officer", "the 34-year-old" or a pronoun;
+2. keep as subjects the officers and groups that a sentence with a misconduct,
+   investigation or outcome cue refers to (not those who only speak or investigate);
+3. merge an unnamed lead ("a Met officer") into the named officer of the same
+   force the article goes on to name, and treat a count that adds up the other
+   subjects ("six officers") as their total rather than a group of its own;
+4. attach outcomes, allegation categories and investigations to the subjects of
+   their sentences, and quotations to their speakers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from spacy.tokens import Doc
+
+from kg.extract import events, quotes
+from kg.extract.facts import (Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome,
+                              Quote)
+from kg.extract.officers import Mention, find_force, group_mentions, named_mention
+from kg.extract.patterns import blank_quotes
+from kg.reference import by_key
+
+CUE = re.compile(r"\b(?:accused|alleg\w+|misconduct|investigat\w+|charged|convicted|guilty|jailed|sentenced|"
+                 r"suspended|dismissed|sacked|hearing|panel|court|trial|barred|warning|restricted|resigned|"
+                 r"retired|case to answer|acquitted|cleared|admitted|denied|denies|inquiry|probe|arrested|"
+                 r"offences?|breach\w*|disciplin\w+|referred|sent|shared|posted|made|messages)\b", re.IGNORECASE)
+BACK_REFERENCE = re.compile(
+    r"\b(?:the|this|that) (?:\d{2}-year-old|officer|constable|pc|sergeant|inspector|detective|policeman|"
+    r"policewoman|special constable|former officer|former constable|ex-officer)\b|\b(?:he|she|his|her)\b",
+    re.IGNORECASE)
+SPEAKER_ONLY = re.compile(r"^\W*\w[^.]{0,120}?\b(?:said|told|added|says)\b\s*[:,]?\s*$", re.IGNORECASE)
+RANK_NAME = re.compile(
+    r"\b(?:PC|Pc|DC|DS|DI|DCI|PS|Sgt|Sergeant|Constable|Inspector|Detective Constable|Detective Sergeant|"
+    r"Detective Inspector|Special Constable|Police Constable|Chief Inspector|Superintendent)\s+"
+    r"(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,2})")
+ALL_OF = re.compile(r"\ball (?:\w+ )?(?:of them|officers|six|five|four|three|two|seven|eight|nine|ten)\b|"
+                    r"\bboth (?:officers|men|women|constables)\b|\bnone of the \w+\b", re.IGNORECASE)
+INVESTIGATOR = re.compile(r"\bwho led\b|\bled by\b|\bsenior investigating officer\b|\bhead of\b|\bchaired\b",
+                          re.IGNORECASE)
+
+
+class Builder:
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.sentences = list(doc.sents)
+        self.facts = ArticleFacts()
+        self.by_name: dict[str, Officer] = {}
+        self.refs: list[set[str]] = []          # officer/group keys each sentence refers to
+        self.groups_seen: list[tuple[Group, int]] = []
+        self.unnamed: list[Officer] = []
+        forces = Counter(e.ent_id_ for e in doc.ents if e.ent_id_ in by_key() and by_key()[e.ent_id_].is_force)
+        self.article_force = forces.most_common(1)[0][0] if len(forces) == 1 else None
+        self.main_force = forces.most_common(1)[0][0] if forces else None
+
+    # -- step 1: mentions ----------------------------------------------------------
+
+    def evidence(self, index: int, method: str) -> Evidence:
+        sentence = self.sentences[index]
+        text = sentence.text.rstrip()
+        start = sentence.start_char + (len(sentence.text) - len(sentence.text.lstrip()))
+        return Evidence(start=start, end=sentence.start_char + len(text), text=text.strip(), method=method)
+
+    def officer_for(self, mention: Mention, index: int) -> Officer:
+        name = mention.name
+        surname = name.split()[-1]
+        officer = self.by_name.get(name) or next(
+            (o for n, o in self.by_name.items() if n.split()[-1] == surname and n.split()[0] == name.split()[0]),
+            None)
+        if officer is None:
+            officer = Officer(key=f"o{len(self.facts.officers) + 1}", name=name)
+            self.facts.officers.append(officer)
+            self.by_name[name] = officer
+        officer.rank = officer.rank or mention.rank
+        officer.force = officer.force or mention.force
+        officer.status = officer.status or mention.status
+        officer.age = officer.age or mention.age
+        officer.evidence.append(self.evidence(index, "rule:officer/rank-or-apposition"))
+        return officer
+
+    def find_mentions(self) -> None:
+        last: str | None = None
+        for index, sentence in enumerate(self.sentences):
+            text = blank_quotes(sentence.text)
+            keys: set[str] = set()
+            spans = []
+            for ent in sentence.ents:
+                if ent.label_ != "PERSON":
+                    continue
+                start = ent.start_char - sentence.start_char
+                if text[start:start + 1] == " ":
+                    continue  # inside a quotation
+                name = quotes.clean_name(ent.text)
+                if len(name.split()) < 2:
+                    continue
+                mention = named_mention(text, start + ent.text.find(name), start + len(ent.text), name)
+                if mention:
+                    spans.append((mention, start))
+            for match in RANK_NAME.finditer(text):
+                if not any(m.name == match.group("name") for m, _ in spans):
+                    mention = named_mention(text, match.start("name"), match.end("name"), match.group("name"))
+                    if mention:
+                        spans.append((mention, match.start()))
+            for mention, _ in spans:
+                officer = self.officer_for(mention, index)
+                keys.add(officer.key)
+                last = officer.key
+            for name, officer in self.by_name.items():
+                if officer.key not in keys and re.search(r"\b" + re.escape(name.split()[-1]) + r"\b", text):
+                    keys.add(officer.key)
+                    last = officer.key
+            for mention in group_mentions(text):
+                if mention.size == 1 and any(mention.end <= m.start <= mention.end + 3 for m, _ in spans):
+                    named = next(m for m, _ in spans if mention.end <= m.start <= mention.end + 3)
+                    officer = self.by_name[named.name]
+                    officer.force = officer.force or mention.force
+                    officer.status = officer.status or mention.status
+                    continue  # "a third Met officer, PC Ross Whitlock": the named officer
+                keys.add(self.group_for(mention, index))
+            if not keys and last and BACK_REFERENCE.search(text):
+                keys.add(last)
+            if not keys and ALL_OF.search(text):
+                keys.add("*")
+            self.refs.append(keys)
+
+    def group_for(self, mention: Mention, index: int) -> str:
+        force = mention.force
+        if mention.size == 1 and not mention.parts:
+            for officer in self.unnamed:
+                if not mention.ordinal and officer.force in (force, None) and officer.status in (mention.status, None):
+                    officer.force = officer.force or force
+                    officer.evidence.append(self.evidence(index, "rule:group/unnamed-officer"))
+                    return officer.key
+            officer = Officer(key=f"u{len(self.unnamed) + 1}", rank=mention.rank, force=force,
+                              status=mention.status, description=mention.text.strip())
+            officer.evidence.append(self.evidence(index, "rule:group/unnamed-officer"))
+            self.unnamed.append(officer)
+            return officer.key
+        for group, _ in self.groups_seen:
+            if group.size == mention.size and group.force == force and group.status in (mention.status, None):
+                group.evidence.append(self.evidence(index, "rule:group/count"))
+                return group.key
+        group = Group(key=f"g{len(self.groups_seen) + 1}", size=mention.size, force=force, status=mention.status,
+                      description=mention.text.strip())
+        group.evidence.append(self.evidence(index, "rule:group/count"))
+        self.groups_seen.append((group, index))
+        for part in mention.parts:
+            sub = Group(key=f"g{len(self.groups_seen) + 1}", size=part.size, force=part.force,
+                        status=part.status or mention.status, description=part.text.strip())
+            sub.evidence.append(self.evidence(index, "rule:group/breakdown"))
+            self.groups_seen.append((sub, index))
+            group.parts.append(sub.key)
+        return group.key
+
+    # -- step 2 and 3: subjects ---------------------------------------------------
+
+    def subject_keys(self) -> set[str]:
+        subjects: set[str] = set()
+        for index, sentence in enumerate(self.sentences):
+            text = blank_quotes(sentence.text)
+            if not self.refs[index] or not CUE.search(text) or SPEAKER_ONLY.match(text.strip()):
+                continue
+            for key in self.refs[index] - {"*"}:
+                officer = next((o for o in self.facts.officers if o.key == key), None)
+                if officer and officer.name and (INVESTIGATOR.search(text) or self._only_speaks(text, officer)):
+                    continue
+                subjects.add(key)
+        return subjects
+
+    @staticmethod
+    def _only_speaks(text: str, officer: Officer) -> bool:
+        surname = re.escape(officer.name.split()[-1])
+        return bool(re.search(surname + r"\b[^.]{0,120}\b(?:said|told|added)\b\s*[:,]?\s*$", text.strip()))
+
+    def settle_subjects(self) -> set[str]:
+        subjects = self.subject_keys()
+        groups = {g.key: g for g, _ in self.groups_seen}
+        parts = {p for g in groups.values() for p in g.parts}
+        subjects |= {p for k in subjects if k in groups for p in groups[k].parts}
+        named = [o for o in self.facts.officers if o.key in subjects]
+        # an unnamed lead that the article goes on to name
+        merged = {}
+        for officer in self.unnamed:
+            if officer.key not in subjects:
+                continue
+            same = [o for o in named if officer.force in (o.force, None)
+                    and officer.status in (o.status, None, "serving")]
+            if len(same) == 1 or (same and officer.force is not None and len(named) == len(same) == 1):
+                merged[officer.key] = same[0].key
+                same[0].force = same[0].force or officer.force
+        for index, keys in enumerate(self.refs):
+            self.refs[index] = {merged.get(k, k) for k in keys}
+        subjects = {merged.get(k, k) for k in subjects}
+        kept_unnamed = [o for o in self.unnamed if o.key in subjects]
+        self.facts.officers = [o for o in self.facts.officers if o.key in subjects] + kept_unnamed
+        # a counted group whose officers the article names: "Two Met officers sacked" ... "PC A and PC B"
+        for group, _ in self.groups_seen:
+            if group.key not in subjects or group.parts or group.force is None:
+                continue
+            same = [o for o in self.facts.officers if o.force in (group.force, None) and o.name]
+            if len(same) >= group.size:
+                group.members = [o.key for o in same[:group.size]]
+        # a count that adds up the other subjects is their total
+        for group, _ in self.groups_seen:
+            if group.members:
+                continue
+            if group.key not in subjects or group.key in parts:
+                continue
+            others = [g for g in groups.values() if g.key in subjects and g.key != group.key
+                      and g.key not in group.parts and g.key not in parts and not g.members]
+            people = len(self.facts.officers) + sum(g.size for g in others)
+            if group.parts or group.force is not None:
+                continue
+            if people and people <= group.size and people + 0 >= group.size - 0 or \
+                    (others and sum(g.size for g in others) == group.size):
+                group.members = [o.key for o in self.facts.officers]
+                group.parts = [g.key for g in others]
+        self.facts.groups = [g for g, _ in self.groups_seen if g.key in subjects]
+        for officer in self.facts.officers:
+            officer.force = officer.force or (self.main_force if officer.name else self.article_force)
+        for group in self.facts.groups:
+            if group.force is None and not group.parts and not group.members:
+                group.force = self.article_force
+        return subjects
+
+    # -- step 4: facts -------------------------------------------------------------
+
+    def sentence_subjects(self, index: int, subjects: set[str]) -> list[str]:
+        if "*" in self.refs[index]:
+            return self.all_subjects()
+        return sorted(k for k in self.refs[index] if k in subjects)
+
+    def all_subjects(self) -> list[str]:
+        groups = {g.key: g for g in self.facts.groups}
+        inner = {p for g in groups.values() for p in g.parts}
+        tops = [g.key for g in groups.values() if g.key not in inner]
+        covered = {m for g in groups.values() for m in g.members}
+        return tops + [o.key for o in self.facts.officers if o.key not in covered]
+
+    def add_facts(self, subjects: set[str]) -> None:
+        if not subjects:
+            return
+        allegation = Allegation(key="a1")
+        investigations: dict[str, Investigation] = {}
+        for index, sentence in enumerate(self.sentences):
+            text = blank_quotes(sentence.text)
+            here = self.sentence_subjects(index, subjects)
+            relevant = bool(here) or bool(CUE.search(text)) and self._about_officers(text)
+            if not relevant:
+                continue
+            for hit in events.allegations_in(text):
+                allegation.categories.add(hit.code)
+                ev = self.evidence(index, f"rule:allegation/{hit.code}")
+                if ev not in allegation.evidence:
+                    allegation.evidence.append(ev)
+            if allegation.categories:
+                allegation.media |= events.media_in(text) if events.allegations_in(text) else set()
+                allegation.period = allegation.period or events.period_in(text)
+            org_keys = [e.ent_id_ for e in sentence.ents if e.ent_id_]
+            last_body = list(investigations)[-1] if investigations else None
+            found = events.investigation_in(text, org_keys, self.article_force or self.main_force, last_body)
+            if found:
+                inv = investigations.setdefault(found.body, Investigation(key=f"i{len(investigations) + 1}",
+                                                                          body=found.body))
+                inv.kinds |= found.kinds
+                inv.subjects = sorted(set(inv.subjects) | set(here))
+                inv.subject_count = inv.subject_count or found.subject_count
+                inv.status = found.status or inv.status
+                inv.evidence.append(self.evidence(index, "rule:investigation/body-and-kind"))
+            for hit in events.outcomes_in(text):
+                if not here and not self._about_officers(text):
+                    continue
+                outcome = Outcome(key=f"r{len(self.facts.outcomes) + 1}", type=hit.code,
+                                  subjects=here or self.all_subjects(), stage=hit.stage)
+                outcome.evidence.append(self.evidence(index, f"rule:outcome/{hit.code}"))
+                self.facts.outcomes.append(outcome)
+        if allegation.categories:
+            allegation.subjects = self.all_subjects()
+            self.facts.allegations.append(allegation)
+        for inv in investigations.values():
+            inv.subjects = inv.subjects or self.all_subjects()
+            self.facts.investigations.append(inv)
+        self.update_statuses()
+
+    def _about_officers(self, text: str) -> bool:
+        return bool(re.search(r"\b(?:officers?|constables?|pc|sergeants?|policem[ae]n|policewom[ae]n|"
+                              r"the force|inspectors?|detectives?)\b", text, re.IGNORECASE))
+
+    def update_statuses(self) -> None:
+        leaving = {"dismissal", "resigned", "retired"}
+        for outcome in self.facts.outcomes:
+            if outcome.type in leaving and outcome.stage == "happened":
+                for key in outcome.subjects:
+                    subject = self.facts.subject(key)
+                    if subject is not None and len(outcome.subjects) <= 2:
+                        subject.status = "former"
+        for officer in self.facts.officers:
+            if officer.status is None and officer.rank:
+                officer.status = "serving"
+
+    def add_quotes(self) -> None:
+        orgs = by_key()
+        for number, found in enumerate(quotes.find_quotes(self.sentences), 1):
+            index = self.sentences.index(found.sentence)
+            speaking_for = find_force(found.role or "")[0]
+            if speaking_for is None and found.role:
+                speaking_for = next((k for k, o in orgs.items() if o.kind != "territorial" and any(
+                    re.search(r"\b" + re.escape(a) + r"\b", found.role) for a in (o.name, *o.aliases))), None)
+            self.facts.quotes.append(Quote(key=f"q{number}", speaker=found.speaker, text=found.text,
+                                           role=found.role, speaking_for=speaking_for,
+                                           evidence=[self.evidence(index, "rule:quote/attribution")]))
+
+
+def build(doc: Doc) -> ArticleFacts:
+    builder = Builder(doc)
+    builder.find_mentions()
+    subjects = builder.settle_subjects()
+    builder.add_facts(subjects)
+    builder.add_quotes()
+    return builder.facts

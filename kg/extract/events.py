@@ -1,0 +1,175 @@
+"""Outcomes, allegation categories and investigations found in one sentence.
+
+Each finder looks at a sentence with its quotations blanked out: what people
+say in quotation marks is recorded as a quotation, not as a fact of the case.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.extract.officers import find_force
+from kg.extract.patterns import HEDGE, number, rules
+from kg.reference import by_key
+
+SCHEDULED = re.compile(r"\b(?:will|is to|are to|is due to|are due to|was due to|were due to|faces?|facing|"
+                       r"set to|expected to|to be)\b[^.]{0,40}$", re.IGNORECASE)
+INVESTIGATION = re.compile(r"\binvestigat\w*|\binquir(?:y|ies)\b|\bprobe\b|\benquir(?:y|ies)\b", re.IGNORECASE)
+NOT_INVESTIGATING = re.compile(
+    r"returned (?:it|the (?:case|matter|referral)) to the force|referred (?:it |the matter )?back to|"
+    r"decided (?:it )?did not need to investigate|would not investigate|will not investigate|"
+    r"declined to investigate|not (?:be )?investigat(?:e|ing|ed) by|assessing whether|"
+    r"will (?:now )?decide whether|would decide whether|to decide whether", re.IGNORECASE)
+CRIMINAL = re.compile(r"\bcriminal(?! record)|\boffences?\b|\bprosecut\w*|\bcharg(?:e|ed|es|ing)\b|\bcourt\b|"
+                      r"\bfile (?:of evidence )?(?:to|with) (?:the )?(?:cps|pps|crown|public prosecution|procurator)|"
+                      r"\bcrown prosecution\b|\bpublic prosecution service\b|\bprocurator fiscal\b|\bcrown office\b|"
+                      r"\bcommunications act\b|\bpublic office\b|\barrest\w*", re.IGNORECASE)
+ASSESSING = re.compile(r"assess\w* whether (?:any )?criminal|whether (?:any )?criminal offences? may have been",
+                       re.IGNORECASE)
+BOTH = re.compile(r"whether (?:any )?criminal offences? (?:may )?(?:had |have )?been committed and whether",
+                  re.IGNORECASE)
+MISCONDUCT = re.compile(r"\bmisconduct\b(?! in (?:a )?public office)|\bconduct\b|\bprofessional standards\b|"
+                        r"\bdisciplinary\b|\bbreach\w* (?:of )?(?:the )?(?:professional )?standards\b",
+                        re.IGNORECASE)
+FORCE_UNIT = re.compile(r"\b(?:professional standards (?:department|branch|directorate|unit)|directorate of "
+                        r"professional standards|anti-corruption (?:unit|command|team)|counter-corruption unit|"
+                        r"professional standards|\bpsd\b|\bdps\b|standards department)", re.IGNORECASE)
+OVERSIGHT_BY_FORCE = {"police-scotland": "police-investigations-and-review-commissioner",
+                      "police-service-of-northern-ireland": "police-ombudsman-for-northern-ireland"}
+PERIOD = re.compile(
+    r"\b(?:between|from)\s+(?:(?P<m1>January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)\s+)?(?P<y1>\d{4})?\s*(?:and|to|until)\s+(?:(?P<m2>January|February|March|April|May|June|"
+    r"July|August|September|October|November|December)\s+)?(?P<y2>\d{4})", re.IGNORECASE)
+MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
+                                       "september", "october", "november", "december"], 1)}
+MEDIA = [("whatsapp", r"\bwhatsapp\b"), ("snapchat", r"\bsnapchat\b"), ("tiktok", r"\btiktok\b"),
+         ("social-media", r"\bsocial media\b|\bfacebook\b|\binstagram\b|\btwitter\b"),
+         ("police-systems", r"\bpolice national computer\b|\bpnc\b|\bpolice (?:computer )?systems?\b"),
+         ("recording", r"\brecord(?:ed|ing)\b|\bfilm(?:ed|ing)\b")]
+
+
+@dataclass
+class Hit:
+    code: str
+    start: int
+    end: int
+    stage: str = "happened"
+
+
+def outcomes_in(unquoted: str) -> list[Hit]:
+    hits = []
+    for rule in rules("outcomes"):
+        match = rule.matches(unquoted)
+        if not match:
+            continue
+        before = unquoted[max(0, match.start() - 60):match.start()]
+        clause = re.split(r"[,;:]|\band\b|\bbut\b", before)[-1]
+        if HEDGE.search(clause) and rule.code != "investigation-ongoing":
+            continue
+        stage = "scheduled" if SCHEDULED.search(before) else "happened"
+        hits.append(Hit(rule.code, match.start(), match.end(), stage))
+    codes = {h.code for h in hits}
+    if "no-case-to-answer" in codes:
+        hits = [h for h in hits if h.code != "case-to-answer" or "no case" not in unquoted.lower()]
+    if "final-written-warning" in codes:
+        hits = [h for h in hits if h.code != "written-warning" or
+                re.search(r"(?<!final )written warning", unquoted, re.IGNORECASE)]
+    if "prison-sentence" in codes or "conviction" in codes or "acquittal" in codes:
+        pass
+    return hits
+
+
+def allegations_in(unquoted: str) -> list[Hit]:
+    hits = []
+    for rule in rules("allegations"):
+        match = rule.matches(unquoted)
+        if match:
+            hits.append(Hit(rule.code, match.start(), match.end()))
+    return hits
+
+
+def media_in(text: str) -> set[str]:
+    return {code for code, pattern in MEDIA if re.search(pattern, text, re.IGNORECASE)}
+
+
+def period_in(text: str) -> tuple[str | None, str | None] | None:
+    match = PERIOD.search(text)
+    if not match or not match.group("y2"):
+        return None
+    y1 = match.group("y1") or match.group("y2")
+    start = f"{y1}-{MONTHS[match.group('m1').lower()]:02d}" if match.group("m1") else y1
+    end = f"{match.group('y2')}-{MONTHS[match.group('m2').lower()]:02d}" if match.group("m2") else match.group("y2")
+    return start, end
+
+
+@dataclass
+class InvestigationHit:
+    body: str
+    kinds: set[str]
+    subject_count: int | None
+    status: str | None
+
+
+PASSIVE = re.compile(r"\b(?:being|been|was|were|is|are) (?:also )?investigated\b|\binvestigated (?:for|over)\b",
+                     re.IGNORECASE)
+
+
+def investigation_in(unquoted: str, org_keys: list[str], article_force: str | None,
+                     default_body: str | None = None) -> InvestigationHit | None:
+    """An investigation the sentence reports, with its body and kind, or None.
+
+    A passive "officers are being investigated for ..." with no body named is
+    taken to be by `default_body`, the body of the article's last investigation.
+    """
+    if not INVESTIGATION.search(unquoted) or NOT_INVESTIGATING.search(unquoted) and not BOTH.search(unquoted):
+        return None
+    orgs = by_key()
+    body = None
+    bodies = [k for k in org_keys if k in orgs and orgs[k].kind == "oversight"]
+    if "watchdog" in org_keys and not bodies:
+        bodies = [OVERSIGHT_BY_FORCE.get(article_force or "", "independent-office-for-police-conduct")]
+    unit = FORCE_UNIT.search(unquoted)
+    if bodies and not (unit and unit.start() < unquoted.lower().find("investigat")):
+        body = bodies[0]
+    elif unit:
+        window = unquoted[max(0, unit.start() - 60):unit.end() + 40]
+        body = find_force(window)[0] or article_force
+    else:
+        forces = [k for k in org_keys if k in orgs and orgs[k].is_force]
+        if forces and re.search(r"(?:'s|’s)\s+(?:own\s+)?(?:criminal |misconduct |separate )*investigation|"
+                                r"\bforce (?:is|was|has been|had been) investigating|"
+                                r"investigation (?:by|from) (?:the )?[A-Z]", unquoted):
+            body = forces[0]
+        elif forces and re.search(r"\b(?:said|confirmed|says)\s+(?:that\s+)?(?:a|an|its)\s+(?:own\s+|separate\s+)?"
+                                  r"(?:criminal\s+|misconduct\s+|internal\s+)*investigation", unquoted):
+            body = forces[0]
+    if body is None and default_body and PASSIVE.search(unquoted):
+        body = default_body
+    if body is None:
+        return None
+    kinds = set()
+    if BOTH.search(unquoted):
+        kinds = {"criminal", "misconduct"}
+    else:
+        text = ASSESSING.sub("", unquoted)
+        if CRIMINAL.search(text) and re.search(r"criminal investigation|investigat\w+ [^.]{0,140}(?:offence|crim)|"
+                                               r"(?:criminal|offence)[^.]{0,60}investigat|charges? follow|"
+                                               r"file (?:to|with)|prosecut", text, re.IGNORECASE):
+            kinds.add("criminal")
+        if MISCONDUCT.search(text):
+            kinds.add("misconduct")
+        if not kinds:
+            kinds.add("criminal" if re.search(r"\bcharges? follow|\bfile to\b", text, re.IGNORECASE)
+                      else "misconduct")
+    count = None
+    match = re.search(r"investigat\w*\s+(?:into\s+)?(?:all\s+)?(\w+)\s+(?:\w+\s+){0,3}officers", unquoted,
+                      re.IGNORECASE)
+    if match:
+        count = number(match.group(1))
+    status = None
+    if re.search(r"\bpaused\b|\bon hold\b", unquoted, re.IGNORECASE):
+        status = "paused"
+    elif re.search(r"\bongoing\b|\bcontinu\w+\b|\bunder way\b", unquoted, re.IGNORECASE):
+        status = "ongoing"
+    return InvestigationHit(body=body, kinds=kinds, subject_count=count, status=status)

@@ -1,0 +1,225 @@
+"""Officers and unnamed groups of officers in one article.
+
+Rules, each small:
+- rank + name: "PC Nathan Corbishley", "former Sergeant Darren Pryce";
+- name + apposition: "Gary Lambourne, 47, a former Met constable";
+- counted groups: "five serving officers", "a former Met officer", "a sixth officer",
+  with breakdowns ("three of whom serve with the Met, one with Kent Police");
+- forces from the mention ("a Kent Police constable", "of Norfolk Constabulary",
+  "Met officers") or, failing that, from the only force the article names.
+Who is a subject (accused, investigated, charged, disciplined) is decided by
+the assembly in kg/extract/__init__.py; this module only finds mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from kg.extract.patterns import NUMBER_WORDS, ORDINALS, number
+from kg.reference import organisations
+
+RANK_WORDS = {
+    # abbreviations reporters use, beside the labels of the rank scheme
+    "pc": "constable", "wpc": "constable", "police constable": "constable", "constable": "constable",
+    "special constable": "special-constable", "special": None,
+    "dc": "detective-constable", "detective constable": "detective-constable", "det con": "detective-constable",
+    "ds": "detective-sergeant", "detective sergeant": "detective-sergeant", "det sgt": "detective-sergeant",
+    "sergeant": "sergeant", "sgt": "sergeant", "ps": "sergeant", "police sergeant": "sergeant",
+    "inspector": "inspector", "insp": "inspector", "di": "detective-inspector",
+    "detective inspector": "detective-inspector", "chief inspector": "chief-inspector",
+    "detective chief inspector": "detective-chief-inspector", "dci": "detective-chief-inspector",
+    "superintendent": "superintendent", "supt": "superintendent",
+    "detective superintendent": "detective-superintendent",
+    "chief superintendent": "chief-superintendent", "detective chief superintendent": "detective-chief-superintendent",
+    "commander": "commander", "assistant chief constable": "assistant-chief-constable",
+    "deputy chief constable": "deputy-chief-constable", "chief constable": "chief-constable",
+    "deputy assistant commissioner": "deputy-assistant-commissioner",
+    "assistant commissioner": "assistant-commissioner", "deputy commissioner": "deputy-commissioner",
+    "commissioner": "commissioner",
+}
+RANK_RE = re.compile(
+    r"\b(?P<former>former |ex-|retired )?(?:acting |temporary )?(?P<rank>"
+    + "|".join(sorted((re.escape(r) for r in RANK_WORDS if RANK_WORDS[r]), key=len, reverse=True))
+    + r")\.?\s+$",
+    re.IGNORECASE)
+OFFICER_NOUN = (r"(?:police ?(?:officers?|constables?|sergeants?|men|women)|officers?|constables?|pcs?|sergeants?|"
+                r"inspectors?|special constables?|policem[ae]n|policewom[ae]n|detective constables?|"
+                r"detective sergeants?|detectives?|superintendents?|members? of (?:staff|the force))")
+NOUN_RANK = {"constable": "constable", "pc": "constable", "sergeant": "sergeant", "inspector": "inspector",
+             "special constable": "special-constable", "detective constable": "detective-constable",
+             "detective sergeant": "detective-sergeant", "superintendent": "superintendent"}
+STATUS_WORDS = r"(?:serving|former|current|retired|ex-|suspended|probationary|male|female|junior|senior|unnamed|other|more|further|fellow|off-duty|on-duty)"
+
+
+@dataclass
+class Mention:
+    """One mention of an officer or group in a sentence (offsets in the sentence)."""
+
+    start: int
+    end: int
+    name: str | None = None
+    rank: str | None = None
+    force: str | None = None
+    status: str | None = None
+    age: int | None = None
+    size: int = 1
+    ordinal: bool = False
+    parts: list["Mention"] = field(default_factory=list)
+    text: str = ""
+
+
+@lru_cache(maxsize=1)
+def force_aliases() -> list[tuple[re.Pattern, str]]:
+    """Patterns for naming a force, longest first: full names, aliases, and short place names."""
+    entries: list[tuple[str, str]] = []
+    for org in organisations():
+        if not org.is_force:
+            continue
+        names = [org.name, *org.aliases]
+        short = re.sub(r"\s+(?:Police|Constabulary|Police Service)$", "", org.name)
+        if short != org.name and short not in {"British Transport", "Civil Nuclear"}:
+            names.append(short)
+        for name in names:
+            entries.append((name, org.key))
+    entries.sort(key=lambda e: len(e[0]), reverse=True)
+    compiled = []
+    for name, key in entries:
+        flags = 0 if (name.isupper() or name in {"Met"}) else re.IGNORECASE
+        compiled.append((re.compile(r"(?<![\w-])(?:the )?" + re.escape(name) + r"(?:'s|’s)?(?![\w-])", flags), key))
+    return compiled
+
+
+def find_force(text: str) -> tuple[str | None, tuple[int, int] | None]:
+    """The first force named in `text`, with its span."""
+    best = None
+    for pattern, key in force_aliases():
+        match = pattern.search(text)
+        if match and (best is None or match.start() < best[1][0]):
+            best = (key, match.span())
+    return best if best else (None, None)
+
+
+def status_of(words: str) -> str | None:
+    words = words.lower()
+    if re.search(r"\b(?:former|ex-|retired)", words):
+        return "former"
+    if re.search(r"\b(?:serving|current|suspended)\b", words):
+        return "serving"
+    return None
+
+
+NAME_TAIL = re.compile(
+    r"^(?:,\s*(?P<age>\d{2}),)?\s*,?\s*(?:(?:a|an|the)\s+)?(?P<words>(?:" + STATUS_WORDS + r"\s+|(?-i:[A-Z][\w&'’-]*)\s+|and\s+)*)"
+    + r"(?P<noun>" + OFFICER_NOUN + r")\b(?P<after>[^,.;]{0,60})")
+
+
+def rank_before(text: str, start: int) -> tuple[str | None, str | None, int]:
+    """The rank written just before `start` ("former PC "), its status word, and where it starts."""
+    window = text[max(0, start - 45):start]
+    match = RANK_RE.search(window)
+    if not match:
+        return None, None, start
+    rank = RANK_WORDS[match.group("rank").lower()]
+    status = "former" if match.group("former") else None
+    return rank, status, start - (len(window) - match.start())
+
+
+def named_mention(text: str, start: int, end: int, name: str) -> Mention | None:
+    """A PERSON entity at text[start:end] is an officer if a rank precedes it or an
+    apposition calls them an officer ("Gary Lambourne, 47, a former Met constable")."""
+    rank, status, begin = rank_before(text, start)
+    tail = text[end:end + 140]
+    age_match = re.match(r"^,\s*(\d{2}),", tail)
+    age = int(age_match.group(1)) if age_match else None
+    force = None
+    apposition = NAME_TAIL.match(tail)
+    if apposition and (apposition.group("words") or apposition.group("noun")):
+        described = apposition.group("words") + apposition.group("noun")
+        noun = apposition.group("noun").lower()
+        if rank is None and not re.match(r"members? of", noun) and not noun.startswith("detective"):
+            rank = NOUN_RANK.get(noun.rstrip("s")) or NOUN_RANK.get(noun)
+            if rank is None and "officer" not in noun and "police" not in noun:
+                return None
+        status = status or status_of(described)
+        force = find_force(described + apposition.group("after"))[0]
+    elif rank is None:
+        return None
+    if force is None:
+        after = re.match(r"^(?:,\s*\d{2},)?\s*,?\s*(?:of|from|with|who serves with|serving with)\s+(?:the\s+)?([^,.;]{2,60})", tail)
+        if after:
+            force = find_force(after.group(1))[0]
+    if force is None:
+        force = find_force(text[max(0, begin - 40):begin])[0] if re.search(
+            r"(?:'s|’s)\s*$|\b(?:Police|Constabulary)\s*$", text[max(0, begin - 40):begin]) else None
+    return Mention(start=begin, end=end, name=name, rank=rank, force=force, status=status, age=age,
+                   text=text[begin:end])
+
+
+GROUP_RE = re.compile(
+    r"(?<![\w-])(?P<num>\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r"|another|"
+    + "|".join(ORDINALS) + r")\s+(?P<ord>(?:" + "|".join(ORDINALS) + r")\s+)?"
+    r"(?P<words>(?:(?:" + STATUS_WORDS + r"|and|or|police|special|(?-i:[A-Z][\w&'’-]*))\s+){0,6})"
+    r"(?P<noun>" + OFFICER_NOUN + r")(?![\w-])(?P<after>[^.;:]{0,160})",
+    re.IGNORECASE)
+BREAKDOWN_RE = re.compile(
+    r"(?P<num>\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+"
+    r"(?:of whom |of them |are |is |who |were )?(?:serve |serving |serves |work |works |are |is )?"
+    r"(?:from|with|in|at|for|of)\s+(?P<force>(?:the\s+)?[A-Z][\w&'’ -]{1,50}?)(?=,| and |$|\.|;|\))",
+    re.IGNORECASE)
+SUBSET_RE = re.compile(r"^\s*of\s+(?:the|its|their|those|these|them|whom)\b", re.IGNORECASE)
+
+
+def group_mentions(text: str) -> list[Mention]:
+    """Counted officers in one sentence: "five serving officers", "a former Met officer"."""
+    found = []
+    for match in GROUP_RE.finditer(text):
+        word = match.group("num").lower()
+        ordinal = word in ORDINALS or word == "another" or bool(match.group("ord"))
+        size = 1 if ordinal else number(word)
+        noun = match.group("noun").lower()
+        if size is None or noun.startswith("detective") and not noun.startswith("detective constable") \
+                or noun.startswith("members of") or noun == "detectives":
+            continue
+        after = match.group("after")
+        if SUBSET_RE.match(after):
+            continue  # "two of the Met officers": a subset of a group already counted
+        if re.match(r"^\s*(?:years?|months?|weeks?|days?)\b", after):
+            continue
+        if size > 1 and not noun.endswith(("s", "men", "women")) and "staff" not in noun:
+            continue
+        if size == 1 and noun.endswith("s") and not noun.endswith("ss"):
+            continue
+        words = match.group("words")
+        rank = NOUN_RANK.get(noun.rstrip("s")) if size == 1 else None
+        force = find_force(words + " " + noun)[0] or _force_after(after)
+        mention = Mention(start=match.start(), end=match.end("noun"), size=size, rank=rank, force=force,
+                          status=status_of(words), ordinal=ordinal, text=match.group(0)[:120])
+        mention.parts = _breakdown(after, mention)
+        found.append(mention)
+    return found
+
+
+def _force_after(after: str) -> str | None:
+    """ "... officer from Kent Police" or "... officer, a Sussex Police constable" """
+    match = re.match(r"^\s*(?:from|of|with|in|at|serving with|who serve(?:s)? with)\s+(?:the\s+)?([^,;]{2,50})", after)
+    if not match:
+        match = re.match(r"^\s*,\s*(?:a|an)\s+((?:[\w&'’-]+\s+){0,4}?)" + OFFICER_NOUN + r"\b", after, re.IGNORECASE)
+    return find_force(match.group(1))[0] if match else None
+
+
+def _breakdown(after: str, group: Mention) -> list[Mention]:
+    """ "..., three of whom serve with the Met, one with Kent Police and one with Sussex Police" """
+    if group.size < 2:
+        return []
+    parts = []
+    for match in BREAKDOWN_RE.finditer(after):
+        size = number(match.group("num"))
+        force = find_force(match.group("force"))[0]
+        if size and force:
+            parts.append(Mention(start=0, end=0, size=size, force=force, status=group.status,
+                                 text=match.group(0)))
+    if len(parts) < 2 or sum(p.size for p in parts) > group.size:
+        return []
+    return parts
