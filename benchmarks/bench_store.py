@@ -28,17 +28,18 @@ from kg.namespaces import ID, PMKG, VOCAB, sparql_prefixes
 from kg.store import Store
 
 SCHEMA = "https://schema.org/"
-FOAF = "http://xmlns.com/foaf/0.1/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-ALLEGATIONS = ["excessive-force", "racism", "sexual-misconduct", "corruption", "dishonesty", "neglect-of-duty",
-               "unlawful-arrest", "discrimination", "data-misuse", "bullying"]
-OUTCOMES = ["dismissed", "final-written-warning", "no-case-to-answer", "acquitted", "convicted", "resigned",
-            "reflective-practice", "barred"]
+# Codes of the project's own vocabularies, so the queries are shaped like the saved ones.
+ALLEGATIONS = ["violence-or-excessive-force", "racism", "sexual-misconduct", "corruption", "dishonesty",
+               "neglect-of-duty", "misogyny", "homophobia", "unauthorised-data-access", "bullying-or-harassment"]
+OUTCOMES = ["dismissal", "final-written-warning", "no-case-to-answer", "acquittal", "conviction", "resigned",
+            "suspension", "barred-list"]
 RANKS = ["constable", "sergeant", "inspector", "chief-inspector", "superintendent"]
-STATUS = ["serving", "suspended", "retired", "dismissed"]
-BODIES = ["professional-standards", "independent-office", "police-scotland-review"]
-KINDS = ["misconduct", "gross-misconduct", "criminal"]
+STATUS = ["serving", "former"]
+BODIES = ["independent-office-for-police-conduct", "police-investigations-and-review-commissioner",
+          "police-ombudsman-for-northern-ireland"]
+KINDS = ["misconduct", "criminal"]
 TRIPLES_PER_ARTICLE = 50  # roughly, with the shape below
 SEED = 20240611
 
@@ -83,17 +84,17 @@ def generate(path: Path, triples: int) -> tuple[int, int]:
                 off = iri(f"{ID}officer/{j}")
                 force = iri(f"{ID}force/{j % forces}")
                 q(off, RDF_TYPE, iri(PMKG + "PoliceOfficer"), g)
-                q(off, FOAF + "name", lit(f"Officer {j}"), g)
-                q(off, PMKG + "rank", lit(RANKS[j % len(RANKS)]), g)
+                q(off, PMKG + "name", lit(f"Officer {j}"), g)
+                q(off, PMKG + "rank", iri(f"{VOCAB}rank/{RANKS[j % len(RANKS)]}"), g)
                 q(off, PMKG + "force", force, g)
-                q(off, PMKG + "serviceStatus", lit(STATUS[j % len(STATUS)]), g)
+                q(off, PMKG + "serviceStatus", iri(f"{VOCAB}status/{STATUS[j % len(STATUS)]}"), g)
                 q(force, RDF_TYPE, iri(PMKG + "PoliceForce"), g)
-                q(force, FOAF + "name", lit(f"Force {j % forces}"), g)
+                q(force, PMKG + "name", lit(f"Force {j % forces}"), g)
             subject = iri(f"{ID}officer/{mentioned[0]}")
             inv = iri(f"{ID}investigation/{a}")
             q(inv, RDF_TYPE, iri(PMKG + "Investigation"), g)
-            q(inv, PMKG + "investigatingBody", iri(f"{ID}body/{rng.choice(BODIES)}"), g)
-            q(inv, PMKG + "investigationKind", lit(rng.choice(KINDS)), g)
+            q(inv, PMKG + "investigatingBody", iri(f"{ID}org/{rng.choice(BODIES)}"), g)
+            q(inv, PMKG + "investigationKind", iri(f"{VOCAB}investigation-kind/{rng.choice(KINDS)}"), g)
             q(inv, PMKG + "hasSubject", subject, g)
             q(inv, PMKG + "supportedBy", sentences[0], g)
             for k in range(2):
@@ -118,9 +119,11 @@ SELECT ?category (COUNT(?allegation) AS ?n) WHERE {
 } GROUP BY ?category ORDER BY DESC(?n)""",
     "Q2 officer->force->outcomes (2-hop)": """
 SELECT ?forceName (COUNT(DISTINCT ?outcome) AS ?dismissals) WHERE {
-  ?officer a pmkg:PoliceOfficer ; pmkg:force ?force .
-  ?force foaf:name ?forceName .
-  ?outcome pmkg:hasSubject ?officer ; pmkg:outcomeType <https://w3id.org/pmkg/vocab/outcome/dismissed> .
+  GRAPH ?article {
+    ?outcome pmkg:outcomeType <https://w3id.org/pmkg/vocab/outcome/dismissal> ; pmkg:hasSubject ?officer .
+    ?officer pmkg:force ?force .
+    ?force pmkg:name ?forceName .
+  }
 } GROUP BY ?forceName""",
     "Q3 OPTIONAL { GRAPH ?g {...} }": """
 SELECT ?article ?headline ?outcome WHERE {

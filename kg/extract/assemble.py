@@ -41,8 +41,24 @@ RANK_NAME = re.compile(
     r"(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,2})")
 ALL_OF = re.compile(r"\ball (?:\w+ )?(?:of them|officers|six|five|four|three|two|seven|eight|nine|ten)\b|"
                     r"\bboth (?:officers|men|women|constables)\b|\bnone of the \w+\b", re.IGNORECASE)
+NON_POLICE_TITLE = re.compile(r"\b(?:Judge|Sheriff|Recorder|Justice|Dr|Professor|Councillor|Lord|Lady|Baroness|MP|"
+                              r"solicitor|barrister|lawyer|Mr|Mrs|Ms|Miss)\s+$")
+OFFICER_CUE = re.compile(
+    r"\b(?:was|were|has been|have been|had been|is|are|will be|would be|would have been)\s+(?:\w+\s+)?"
+    r"(?:dismissed|sacked|suspended from duty|barred from)|\b(?:resigned|retired) from (?:the |his |her )?"
+    r"(?:force|police|[A-Z])|\bgross misconduct\b|\bmisconduct (?:hearing|meeting|panel)\b|"
+    r"\baccelerated (?:misconduct )?hearing\b|\bbarred list\b|\b(?:restricted|non-operational) duties\b|"
+    r"\bwhile (?:on|off) duty\b|\b(?:former|serving|ex-)\s*(?:police )?(?:officer|constable|pc|sergeant)\b",
+    re.IGNORECASE)
+NAME_AGE = re.compile(r"(?<![\w’'])((?-i:[A-Z][a-z’'-]+)(?: (?-i:[A-Z][a-z’'-]+)){1,2}), \d{2},")
+SPEAKER_APPOSITION = re.compile(r"^\s*,[^,]{0,120},\s*(?:said|told|added|says)\b")
 INVESTIGATOR = re.compile(r"\bwho led\b|\bled by\b|\bsenior investigating officer\b|\bhead of\b|\bchaired\b",
                           re.IGNORECASE)
+
+
+def compatible(a: str | None, b: str | None) -> bool:
+    """Two attribute values that may describe the same officer: equal, or one unknown."""
+    return a is None or b is None or a == b
 
 
 class Builder:
@@ -59,6 +75,47 @@ class Builder:
         self.main_force = forces.most_common(1)[0][0] if forces else None
 
     # -- step 1: mentions ----------------------------------------------------------
+
+    def person_names(self, sentence, text: str) -> list[tuple[str, int, int]]:
+        """Names of people in a sentence outside quotations: PERSON entities, and "Name Name, 34," forms."""
+        found = []
+        for ent in sentence.ents:
+            start = ent.start_char - sentence.start_char
+            if ent.label_ == "PERSON" and text[start:start + 1] != " ":
+                name = quotes.clean_name(ent.text)
+                if len(name.split()) >= 2:
+                    found.append((name, start + ent.text.find(name), start + len(ent.text)))
+        for match in NAME_AGE.finditer(text):
+            name = quotes.clean_name(match.group(1))
+            if len(name.split()) >= 2 and not any(n == name for n, _, _ in found):
+                found.append((name, match.start(1) + match.group(1).find(name), match.end(1)))
+        return found
+
+    def unranked_officers(self) -> set[str]:
+        """People named without a rank whom the article treats as officers: the name, or
+        "He"/"She" opening the next sentence, comes before an officer-only cue such as
+        "resigned from the Met", "a gross misconduct hearing" or "the barred list"."""
+        names: set[str] = set()
+        texts = [blank_quotes(s.text) for s in self.sentences]
+        for sentence, text in zip(self.sentences, texts):
+            for name, start, _ in self.person_names(sentence, text):
+                if not NON_POLICE_TITLE.search(text[max(0, start - 30):start]):
+                    names.add(name)
+        officers = set()
+        for name in names:
+            pattern = re.compile(r"\b(?:" + re.escape(name) + "|" + re.escape(name.split()[-1]) + r")\b")
+            for index, text in enumerate(texts):
+                match = pattern.search(text)
+                if match is None and index and re.match(r"\s*(?:He|She)\b", text) and pattern.search(texts[index - 1]):
+                    match = re.match(r"\s*(?:He|She)\b", text)
+                if match is None or SPEAKER_APPOSITION.match(text[match.end():]):
+                    continue
+                if NON_POLICE_TITLE.search(text[max(0, match.start() - 30):match.start()]):
+                    continue
+                if OFFICER_CUE.search(text, match.end()):
+                    officers.add(name)
+                    break
+        return officers
 
     def evidence(self, index: int, method: str) -> Evidence:
         sentence = self.sentences[index]
@@ -85,20 +142,17 @@ class Builder:
 
     def find_mentions(self) -> None:
         last: str | None = None
+        unranked = self.unranked_officers()
         for index, sentence in enumerate(self.sentences):
             text = blank_quotes(sentence.text)
             keys: set[str] = set()
             spans = []
-            for ent in sentence.ents:
-                if ent.label_ != "PERSON":
-                    continue
-                start = ent.start_char - sentence.start_char
-                if text[start:start + 1] == " ":
-                    continue  # inside a quotation
-                name = quotes.clean_name(ent.text)
-                if len(name.split()) < 2:
-                    continue
-                mention = named_mention(text, start + ent.text.find(name), start + len(ent.text), name)
+            for name, start, end in self.person_names(sentence, text):
+                mention = named_mention(text, start, end, name)
+                if mention is None and name in unranked:
+                    age = re.match(r"^,\s*(\d{2}),", text[end:end + 6])
+                    mention = Mention(start=start, end=end, name=name, age=int(age.group(1)) if age else None,
+                                      text=name)
                 if mention:
                     spans.append((mention, start))
             for match in RANK_NAME.finditer(text):
@@ -188,8 +242,8 @@ class Builder:
         for officer in self.unnamed:
             if officer.key not in subjects:
                 continue
-            same = [o for o in named if officer.force in (o.force, None)
-                    and officer.status in (o.status, None, "serving")]
+            same = [o for o in named if compatible(officer.force, o.force)
+                    and compatible(officer.status, o.status)]
             if len(same) == 1 or (same and officer.force is not None and len(named) == len(same) == 1):
                 merged[officer.key] = same[0].key
                 same[0].force = same[0].force or officer.force

@@ -139,7 +139,8 @@ def named_mention(text: str, start: int, end: int, name: str) -> Mention | None:
         described = apposition.group("words") + apposition.group("noun")
         noun = apposition.group("noun").lower()
         if rank is None and not re.match(r"members? of", noun) and not noun.startswith("detective"):
-            rank = NOUN_RANK.get(noun.rstrip("s")) or NOUN_RANK.get(noun)
+            bare = re.sub(r"^police ?", "", noun)
+            rank = NOUN_RANK.get(bare.rstrip("s")) or NOUN_RANK.get(bare)
             if rank is None and "officer" not in noun and "police" not in noun:
                 return None
         status = status or status_of(described)

@@ -17,7 +17,7 @@ from importlib.resources import files
 QUOTE_SPAN = re.compile(r"“[^”]*”|\"[^\"\n]*\"|‘[^’\n]{12,}’")
 # Words that turn a reported step into a possibility rather than a fact.
 HEDGE = re.compile(
-    r"\b(?:could|can|may|might|would) (?:\w+ )?(?:face|lead to|result in|be)\b|\bif (?:found|proven|the allegations)\b"
+    r"\b(?:could|can|may|might) (?:\w+ )?(?:face|lead to|result in|be)\b|\bif (?:found|proven|the allegations)\b"
     r"|\bnot necessarily\b|\bwhether\b|\bpossible\b|\bpotential(?:ly)?\b",
     re.IGNORECASE)
 
