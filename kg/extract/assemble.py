@@ -41,6 +41,9 @@ RANK_NAME = re.compile(
     r"(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,2})")
 ALL_OF = re.compile(r"\ball (?:\w+ )?(?:of them|officers|six|five|four|three|two|seven|eight|nine|ten)\b|"
                     r"\bboth (?:officers|men|women|constables)\b|\bnone of the \w+\b", re.IGNORECASE)
+VICTIM_BEFORE = re.compile(r"\b(?:assault\w*|attack\w*|injur\w*|punch\w*|bit|bitten|spat at|threaten\w*|kick\w*|"
+                           r"hit|headbutt\w*|stabb\w*|shot|abus\w+|rammed|dragged|against|of assaulting)\s+"
+                           r"(?:an?|the|two|three|four|several)?\s*$", re.IGNORECASE)
 NON_POLICE_TITLE = re.compile(r"\b(?:Judge|Sheriff|Recorder|Justice|Dr|Professor|Councillor|Lord|Lady|Baroness|MP|"
                               r"solicitor|barrister|lawyer|Mr|Mrs|Ms|Miss)\s+$")
 OFFICER_CUE = re.compile(
@@ -65,6 +68,8 @@ class Builder:
     def __init__(self, doc: Doc):
         self.doc = doc
         self.sentences = list(doc.sents)
+        unquoted = blank_quotes(doc.text)  # quotations can run over several sentences
+        self.texts = [unquoted[s.start_char:s.end_char] for s in self.sentences]
         self.facts = ArticleFacts()
         self.by_name: dict[str, Officer] = {}
         self.refs: list[set[str]] = []          # officer/group keys each sentence refers to
@@ -96,7 +101,7 @@ class Builder:
         "He"/"She" opening the next sentence, comes before an officer-only cue such as
         "resigned from the Met", "a gross misconduct hearing" or "the barred list"."""
         names: set[str] = set()
-        texts = [blank_quotes(s.text) for s in self.sentences]
+        texts = self.texts
         for sentence, text in zip(self.sentences, texts):
             for name, start, _ in self.person_names(sentence, text):
                 if not NON_POLICE_TITLE.search(text[max(0, start - 30):start]):
@@ -144,7 +149,7 @@ class Builder:
         last: str | None = None
         unranked = self.unranked_officers()
         for index, sentence in enumerate(self.sentences):
-            text = blank_quotes(sentence.text)
+            text = self.texts[index]
             keys: set[str] = set()
             spans = []
             for name, start, end in self.person_names(sentence, text):
@@ -169,6 +174,13 @@ class Builder:
                     keys.add(officer.key)
                     last = officer.key
             for mention in group_mentions(text):
+                if mention.size == 1 and any(0 <= mention.start - m.end <= 12 for m, _ in spans):
+                    continue  # "Gary Lambourne, 47, a former Met constable": an apposition
+                if VICTIM_BEFORE.search(text[max(0, mention.start - 30):mention.start]):
+                    continue  # "assaulted a BTP officer": not a subject
+                if mention.size == 1 and not (mention.force or mention.status or mention.ordinal or mention.rank) \
+                        and not re.match(r"\s+(?:has|had|was|is|who|were)\b", text[mention.end:]):
+                    continue  # "a police officer" in a general remark
                 if mention.size == 1 and any(mention.end <= m.start <= mention.end + 3 for m, _ in spans):
                     named = next(m for m, _ in spans if mention.end <= m.start <= mention.end + 3)
                     officer = self.by_name[named.name]
@@ -182,6 +194,10 @@ class Builder:
                 keys.add("*")
             self.refs.append(keys)
 
+    def words(self, index: int, mention: Mention) -> str:
+        """The words of a mention as the article writes them (quotations included)."""
+        return self.sentences[index].text[mention.start:mention.end].strip()
+
     def group_for(self, mention: Mention, index: int) -> str:
         force = mention.force
         if mention.size == 1 and not mention.parts:
@@ -191,7 +207,7 @@ class Builder:
                     officer.evidence.append(self.evidence(index, "rule:group/unnamed-officer"))
                     return officer.key
             officer = Officer(key=f"u{len(self.unnamed) + 1}", rank=mention.rank, force=force,
-                              status=mention.status, description=mention.text.strip())
+                              status=mention.status, description=self.words(index, mention))
             officer.evidence.append(self.evidence(index, "rule:group/unnamed-officer"))
             self.unnamed.append(officer)
             return officer.key
@@ -200,7 +216,7 @@ class Builder:
                 group.evidence.append(self.evidence(index, "rule:group/count"))
                 return group.key
         group = Group(key=f"g{len(self.groups_seen) + 1}", size=mention.size, force=force, status=mention.status,
-                      description=mention.text.strip())
+                      description=self.words(index, mention))
         group.evidence.append(self.evidence(index, "rule:group/count"))
         self.groups_seen.append((group, index))
         for part in mention.parts:
@@ -215,8 +231,7 @@ class Builder:
 
     def subject_keys(self) -> set[str]:
         subjects: set[str] = set()
-        for index, sentence in enumerate(self.sentences):
-            text = blank_quotes(sentence.text)
+        for index, text in enumerate(self.texts):
             if not self.refs[index] or not CUE.search(text) or SPEAKER_ONLY.match(text.strip()):
                 continue
             for key in self.refs[index] - {"*"}:
@@ -225,6 +240,9 @@ class Builder:
                     continue
                 subjects.add(key)
         return subjects
+
+    def first_sentence(self, key: str) -> int:
+        return next((i for i, keys in enumerate(self.refs) if key in keys), len(self.refs))
 
     @staticmethod
     def _only_speaks(text: str, officer: Officer) -> bool:
@@ -237,14 +255,15 @@ class Builder:
         parts = {p for g in groups.values() for p in g.parts}
         subjects |= {p for k in subjects if k in groups for p in groups[k].parts}
         named = [o for o in self.facts.officers if o.key in subjects]
-        # an unnamed lead that the article goes on to name
-        merged = {}
+        # an unnamed lead that the article goes on to name: "A Met officer has been charged ... PC Jane Doe"
+        merged: dict[str, str] = {}
         for officer in self.unnamed:
             if officer.key not in subjects:
                 continue
-            same = [o for o in named if compatible(officer.force, o.force)
-                    and compatible(officer.status, o.status)]
-            if len(same) == 1 or (same and officer.force is not None and len(named) == len(same) == 1):
+            same = [o for o in named if compatible(officer.force, o.force) and compatible(officer.status, o.status)
+                    and o.key not in merged.values()]
+            lead = self.first_sentence(officer.key) <= 3
+            if len(same) == 1 or (same and lead):
                 merged[officer.key] = same[0].key
                 same[0].force = same[0].force or officer.force
         for index, keys in enumerate(self.refs):
@@ -302,19 +321,8 @@ class Builder:
         allegation = Allegation(key="a1")
         investigations: dict[str, Investigation] = {}
         for index, sentence in enumerate(self.sentences):
-            text = blank_quotes(sentence.text)
+            text = self.texts[index]
             here = self.sentence_subjects(index, subjects)
-            relevant = bool(here) or bool(CUE.search(text)) and self._about_officers(text)
-            if not relevant:
-                continue
-            for hit in events.allegations_in(text):
-                allegation.categories.add(hit.code)
-                ev = self.evidence(index, f"rule:allegation/{hit.code}")
-                if ev not in allegation.evidence:
-                    allegation.evidence.append(ev)
-            if allegation.categories:
-                allegation.media |= events.media_in(text) if events.allegations_in(text) else set()
-                allegation.period = allegation.period or events.period_in(text)
             org_keys = [e.ent_id_ for e in sentence.ents if e.ent_id_]
             last_body = list(investigations)[-1] if investigations else None
             found = events.investigation_in(text, org_keys, self.article_force or self.main_force, last_body)
@@ -326,6 +334,17 @@ class Builder:
                 inv.subject_count = inv.subject_count or found.subject_count
                 inv.status = found.status or inv.status
                 inv.evidence.append(self.evidence(index, "rule:investigation/body-and-kind"))
+            relevant = bool(here) or bool(CUE.search(text)) and self._about_officers(text)
+            if not relevant:
+                continue
+            for hit in events.allegations_in(text):
+                allegation.categories.add(hit.code)
+                ev = self.evidence(index, f"rule:allegation/{hit.code}")
+                if ev not in allegation.evidence:
+                    allegation.evidence.append(ev)
+            if allegation.categories:
+                allegation.media |= events.media_in(text) if events.allegations_in(text) else set()
+                allegation.period = allegation.period or events.period_in(text)
             for hit in events.outcomes_in(text):
                 if not here and not self._about_officers(text):
                     continue
@@ -336,8 +355,10 @@ class Builder:
         if allegation.categories:
             allegation.subjects = self.all_subjects()
             self.facts.allegations.append(allegation)
+        found_outcomes = {o.type for o in self.facts.outcomes}
         for inv in investigations.values():
             inv.subjects = inv.subjects or self.all_subjects()
+            inv.kinds = inv.kinds or events.default_kinds(found_outcomes, " ".join(self.texts))
             self.facts.investigations.append(inv)
         self.update_statuses()
 

@@ -103,6 +103,38 @@ def period_in(text: str) -> tuple[str | None, str | None] | None:
     return start, end
 
 
+def explicit_kinds(text: str) -> set[str]:
+    """The kinds of investigation a sentence names: criminal, misconduct, both, or none."""
+    text = ASSESSING.sub("", text)
+    kinds = set()
+    if re.search(r"\bcriminal (?:investigation|inquiry|enquiry|offences?|and misconduct)|\boffences?\b|"
+                 r"\bcharges? follow|\bfile (?:of evidence )?(?:to|with|was passed to|was sent to|sent to)|"
+                 r"\bwhether (?:he|she|they|the officers?) (?:had )?committed\b", text, re.IGNORECASE):
+        kinds.add("criminal")
+    if MISCONDUCT.search(text):
+        kinds.add("misconduct")
+    return kinds
+
+
+CRIMINAL_SIGNAL = re.compile(r"\bfile (?:of evidence )?(?:was |has been |had been )?(?:sent|passed|submitted|referred|"
+                             r"handed)\s+to (?:the )?(?:cps|crown prosecution|pps|public prosecution|procurator|"
+                             r"crown office)|\bcharged\b|\bcharges?\b", re.IGNORECASE)
+CRIMINAL_OUTCOMES = {"criminal-charge", "conviction", "acquittal", "prison-sentence", "no-further-action"}
+MISCONDUCT_OUTCOMES = {"misconduct-meeting", "case-to-answer", "no-case-to-answer", "written-warning",
+                       "final-written-warning"}
+
+
+def default_kinds(outcomes: set[str], text: str) -> set[str]:
+    """Kinds for an investigation whose sentences do not say: what the article's outcomes show."""
+    kinds = set()
+    if outcomes & CRIMINAL_OUTCOMES or CRIMINAL_SIGNAL.search(text):
+        kinds.add("criminal")
+    if outcomes & MISCONDUCT_OUTCOMES or re.search(r"\bmisconduct notice|\bgross misconduct hearing\b", text,
+                                                   re.IGNORECASE) or not kinds:
+        kinds.add("misconduct")
+    return kinds
+
+
 @dataclass
 class InvestigationHit:
     body: str
@@ -148,20 +180,7 @@ def investigation_in(unquoted: str, org_keys: list[str], article_force: str | No
         body = default_body
     if body is None:
         return None
-    kinds = set()
-    if BOTH.search(unquoted):
-        kinds = {"criminal", "misconduct"}
-    else:
-        text = ASSESSING.sub("", unquoted)
-        if CRIMINAL.search(text) and re.search(r"criminal investigation|investigat\w+ [^.]{0,140}(?:offence|crim)|"
-                                               r"(?:criminal|offence)[^.]{0,60}investigat|charges? follow|"
-                                               r"file (?:to|with)|prosecut", text, re.IGNORECASE):
-            kinds.add("criminal")
-        if MISCONDUCT.search(text):
-            kinds.add("misconduct")
-        if not kinds:
-            kinds.add("criminal" if re.search(r"\bcharges? follow|\bfile to\b", text, re.IGNORECASE)
-                      else "misconduct")
+    kinds = explicit_kinds(unquoted)
     count = None
     match = re.search(r"investigat\w*\s+(?:into\s+)?(?:all\s+)?(\w+)\s+(?:\w+\s+){0,3}officers", unquoted,
                       re.IGNORECASE)
