@@ -72,32 +72,92 @@ def init(store_dir: Path):
 
 @main.command()
 @store_option
-@click.option("--graph", help="Put the triples of all the files into this named graph (replacing it).")
+@click.option("--graph", help="Put the triples of all the RDF files into this named graph (replacing it).")
+@click.option("--workers", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes that extract articles in parallel.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def ingest(store_dir: Path, graph: str | None, paths: tuple[Path, ...]):
+def ingest(store_dir: Path, graph: str | None, workers: int, quiet: bool, paths: tuple[Path, ...]):
     """Load files and folders (searched recursively) into the store, creating it if missing.
 
-    News articles (.txt, .html, .htm, or no extension) are read, their facts
-    extracted and written as one graph per article, whose IRI is the article's.
-    RDF is read by extension: .ttl, .trig, .nq, .nt, .jsonld, .rdf/.owl.
-    Named graphs in TriG and N-Quads are kept; other triples go into --graph
-    or into a graph named by the file's file: IRI. Re-ingesting a file
-    replaces the graphs it wrote, in one transaction. A file that fails is
-    reported and skipped; the exit status is then 1.
+    News articles (.txt, .html, .htm, or no extension; - reads one from
+    standard input) are read, their facts extracted and written as one graph
+    per article, whose IRI is the article's: reading an article again
+    replaces its graph. RDF is read by extension: .ttl, .trig, .nq, .nt,
+    .jsonld, .rdf/.owl. Named graphs in TriG and N-Quads are kept; other
+    triples go into --graph or into a graph named by the file's file: IRI.
+    Each file or article is one transaction. A bad file is reported on one
+    line and skipped, the others still load, and the exit status is then 1.
     """
-    from kg.ingest import ingest as run_ingest
+    from kg.ingest import find_files, ingest as run_ingest, is_article
 
     if not store_dir.exists():
         Store.create(store_dir).close()
         click.echo(f"created store {store_dir}", err=True)
+    stdin = Path("-") in paths
+    paths = tuple(p for p in paths if p != Path("-"))
+    bar = None
+    if not quiet:
+        from tqdm import tqdm
+
+        total = sum(1 for p in find_files(paths) if p.exists() and is_article(p))
+        bar = tqdm(total=total, unit="article", file=sys.stderr, disable=None, leave=False) if total else None
+
+    def report_failure(path: Path, reason: str) -> None:
+        (bar.write if bar is not None else lambda m: click.echo(m, err=True))(f"skipped: {reason}")
+
     with Store(store_dir) as store:
-        report = run_ingest(
-            store, paths, graph=graph, on_failure=lambda path, reason: click.echo(f"failed: {reason}", err=True)
-        )
+        report = run_ingest(store, paths, graph=graph, workers=workers, on_failure=report_failure,
+                            progress=(lambda done: bar.update(1)) if bar is not None else None)
+        problems = report.failed + (report.articles.skipped + report.articles.failed if report.articles else 0)
+        if stdin:
+            problems += _ingest_stdin(store)
         store.flush()
-    click.echo(report.summary())
-    if report.failed:
+    if bar is not None:
+        bar.close()
+    if paths:
+        click.echo(report.summary())
+    if problems:
         sys.exit(1)
+
+
+def _ingest_stdin(store: Store) -> int:
+    """Extract the article on standard input into the store; return 1 if it was skipped."""
+    from kg.batch import extract_bytes
+    from kg.reader import STDIN_LOCATION
+
+    result = extract_bytes(sys.stdin.buffer.read(), location=STDIN_LOCATION)
+    if result.status != "ok":
+        click.echo(f"skipped: standard input: {result.reason}", err=True)
+        return 1
+    store.replace_graph(result.graph, result.quads())
+    click.echo(f"standard input: wrote {result.triples} triples into <{result.graph}>")
+    return 0
+
+
+@main.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["turtle", "json"]), default="turtle", show_default=True,
+              help="turtle: the article's graph as pmkg would store it; json: a flat summary of the facts.")
+@click.argument("source", type=click.Path(path_type=Path))
+def extract(fmt: str, source: Path):
+    """Print the facts of one article (SOURCE, or - for standard input) without touching any store."""
+    from kg.batch import extract_bytes, extract_chunk
+    from kg.reader import STDIN_LOCATION
+
+    if source == Path("-"):
+        result = extract_bytes(sys.stdin.buffer.read(), location=STDIN_LOCATION)
+    else:
+        result = extract_chunk([str(source)])[0]
+    if result.status != "ok":
+        raise PmkgError(result.reason or f"{source}: cannot read")
+    triples = [q.triple for q in result.quads()]
+    if fmt == "turtle":
+        ox.serialize(triples, sys.stdout.buffer, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    else:
+        from kg.summary import summarise
+
+        click.echo(summarise(result.graph, triples))
+    sys.stdout.flush()
 
 
 @main.command()

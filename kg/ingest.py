@@ -16,11 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kg.errors import PmkgError
 from kg.store import Format, Store, parse_error
+
+if TYPE_CHECKING:
+    from kg.batch import Tally
 
 Reader = Callable[[Path], Iterable[ox.Quad]]
 
@@ -53,14 +57,22 @@ def read_rdf(path: Path) -> list[ox.Quad]:
 
 def read_article(path: Path) -> list[ox.Quad]:
     """A news article (plain text or saved HTML): its facts, in the article's own graph."""
-    from kg.extract import article_quads
+    from kg.batch import extract_chunk
 
-    return article_quads(path)
+    result = extract_chunk([str(path)])[0]
+    if result.status != "ok":
+        raise PmkgError(result.reason or f"{path}: cannot read")
+    return result.quads()
 
 
+ARTICLE_EXTENSIONS = ("txt", "html", "htm", "")
 for _fmt in Format:
     register_reader(_fmt.extensions, read_rdf)
-register_reader(["txt", "html", "htm", ""], read_article)
+register_reader(ARTICLE_EXTENSIONS, read_article)
+
+
+def is_article(path: Path) -> bool:
+    return path.suffix.lower().lstrip(".") in ARTICLE_EXTENSIONS
 
 
 def find_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -83,16 +95,20 @@ class IngestReport:
     quads_written: int = 0
     graphs: set[str] = field(default_factory=set)
     failures: list[tuple[Path, str]] = field(default_factory=list)
+    articles: "Tally | None" = None
 
     @property
     def failed(self) -> int:
         return len(self.failures)
 
     def summary(self) -> str:
-        return (
-            f"read {self.files_read} file(s), {self.failed} failed; "
-            f"wrote {self.quads_written} quad(s) into {len(self.graphs)} graph(s)"
-        )
+        lines = []
+        if self.files_read or self.failures or self.articles is None:
+            lines.append(f"read {self.files_read} file(s), {self.failed} failed; "
+                         f"wrote {self.quads_written} quad(s) into {len(self.graphs)} graph(s)")
+        if self.articles is not None:
+            lines.append(self.articles.summary())
+        return "\n".join(lines)
 
 
 def read_file(path: Path, graph: str | None) -> dict[str, list[ox.Quad]]:
@@ -120,16 +136,28 @@ def ingest(
     *,
     graph: str | None = None,
     on_failure: Callable[[Path, str], None] | None = None,
+    workers: int = 1,
+    progress: Callable[[int], object] | None = None,
 ) -> IngestReport:
-    """Ingest files and folders, one transaction per file.
+    """Ingest files and folders, one transaction per file or article.
 
-    With ``graph``, the default-graph triples of all the files are gathered
-    and replace that graph once, at the end, in one transaction.
-    ``on_failure(path, reason)`` is called for each file that fails.
+    RDF files are loaded as they are; articles go through the reader and the
+    extractor (in ``workers`` processes) and each writes its own graph.
+    With ``graph``, the default-graph triples of all the RDF files are
+    gathered and replace that graph once, at the end, in one transaction.
+    ``on_failure(path, reason)`` is called for each file that fails or is
+    skipped; ``progress(n)`` after each article, with the number done.
     """
     report = IngestReport()
+    files = list(find_files(paths))
+    articles = [p for p in files if p.exists() and is_article(p)]
+    if articles:
+        report.articles = ingest_articles(store, articles, workers=workers, on_failure=on_failure,
+                                          progress=progress)
     pending: dict[str, list[ox.Quad]] = {}
-    for path in find_files(paths):
+    for path in files:
+        if path in articles:
+            continue
         try:
             groups = read_file(path, graph)
             if graph is None:
@@ -148,3 +176,23 @@ def ingest(
     if pending:
         store.replace_graphs(pending)
     return report
+
+
+def ingest_articles(store: Store, paths: list[Path], *, workers: int = 1,
+                    on_failure: Callable[[Path, str], None] | None = None,
+                    progress: Callable[[int], object] | None = None) -> "Tally":
+    """Extract the articles and write each one's graph in its own transaction."""
+    import time
+
+    from kg.batch import Tally, extract_paths
+
+    tally = Tally(started=time.perf_counter())
+    for done, result in enumerate(extract_paths(paths, workers=workers), 1):
+        tally.add(result)
+        if result.status == "ok":
+            store.replace_graph(result.graph, result.quads())
+        elif on_failure is not None:
+            on_failure(Path(result.source), result.reason or result.status)
+        if progress is not None:
+            progress(done)
+    return tally

@@ -29,7 +29,8 @@ from kg.reference import by_key
 CUE = re.compile(r"\b(?:accused|alleg\w+|misconduct|investigat\w+|charged|convicted|guilty|jailed|sentenced|"
                  r"suspended|dismissed|sacked|hearing|panel|court|trial|barred|warning|restricted|resigned|"
                  r"retired|case to answer|acquitted|cleared|admitted|denied|denies|inquiry|probe|arrested|"
-                 r"offences?|breach\w*|disciplin\w+|referred|sent|shared|posted|made|messages)\b", re.IGNORECASE)
+                 r"offences?|breach\w*|disciplin\w+|referred|sent|shared|posted|made|messages|dealt with|moved|"
+                 r"removed|fined|sentence\w*)\b", re.IGNORECASE)
 BACK_REFERENCE = re.compile(
     r"\b(?:the|this|that) (?:\d{2}-year-old|officer|constable|pc|sergeant|inspector|detective|policeman|"
     r"policewoman|special constable|former officer|former constable|ex-officer)\b|\b(?:he|she|his|her)\b",
@@ -41,6 +42,8 @@ RANK_NAME = re.compile(
     r"(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,2})")
 ALL_OF = re.compile(r"\ball (?:\w+ )?(?:of them|officers|six|five|four|three|two|seven|eight|nine|ten)\b|"
                     r"\bboth (?:officers|men|women|constables)\b|\bnone of the \w+\b", re.IGNORECASE)
+PLURAL = re.compile(r"\b(?:officers|constables|they|them|their|both|all|men|women|colleagues)\b", re.IGNORECASE)
+APPOSITION_GAP = re.compile(r"^\s*,\s*(?:\d{1,3}\s*,\s*)?$")
 VICTIM_BEFORE = re.compile(r"\b(?:assault\w*|attack\w*|injur\w*|punch\w*|bit|bitten|spat at|threaten\w*|kick\w*|"
                            r"hit|headbutt\w*|stabb\w*|shot|abus\w+|rammed|dragged|against|of assaulting)\s+"
                            r"(?:an?|the|two|three|four|several)?\s*$", re.IGNORECASE)
@@ -174,7 +177,8 @@ class Builder:
                     keys.add(officer.key)
                     last = officer.key
             for mention in group_mentions(text):
-                if mention.size == 1 and any(0 <= mention.start - m.end <= 12 for m, _ in spans):
+                if mention.size == 1 and any(0 <= mention.start - m.end <= 12 and APPOSITION_GAP.match(
+                        text[m.end:mention.start]) for m, _ in spans):
                     continue  # "Gary Lambourne, 47, a former Met constable": an apposition
                 if VICTIM_BEFORE.search(text[max(0, mention.start - 30):mention.start]):
                     continue  # "assaulted a BTP officer": not a subject
@@ -211,20 +215,21 @@ class Builder:
             officer.evidence.append(self.evidence(index, "rule:group/unnamed-officer"))
             self.unnamed.append(officer)
             return officer.key
-        for group, _ in self.groups_seen:
-            if group.size == mention.size and group.force == force and group.status in (mention.status, None):
-                group.evidence.append(self.evidence(index, "rule:group/count"))
-                return group.key
-        group = Group(key=f"g{len(self.groups_seen) + 1}", size=mention.size, force=force, status=mention.status,
-                      description=self.words(index, mention))
+        group = next((g for g, _ in self.groups_seen if g.size == mention.size and g.force == force
+                      and compatible(g.status, mention.status)), None)
+        if group is None:
+            group = Group(key=f"g{len(self.groups_seen) + 1}", size=mention.size, force=force,
+                          status=mention.status, description=self.words(index, mention))
+            self.groups_seen.append((group, index))
+        group.status = group.status or mention.status
         group.evidence.append(self.evidence(index, "rule:group/count"))
-        self.groups_seen.append((group, index))
-        for part in mention.parts:
-            sub = Group(key=f"g{len(self.groups_seen) + 1}", size=part.size, force=part.force,
-                        status=part.status or mention.status, description=part.text.strip())
-            sub.evidence.append(self.evidence(index, "rule:group/breakdown"))
-            self.groups_seen.append((sub, index))
-            group.parts.append(sub.key)
+        if mention.parts and not group.parts:
+            for part in mention.parts:
+                sub = Group(key=f"g{len(self.groups_seen) + 1}", size=part.size, force=part.force,
+                            status=part.status or mention.status, description=part.text.strip())
+                sub.evidence.append(self.evidence(index, "rule:group/breakdown"))
+                self.groups_seen.append((sub, index))
+                group.parts.append(sub.key)
         return group.key
 
     # -- step 2 and 3: subjects ---------------------------------------------------
@@ -260,8 +265,10 @@ class Builder:
         for officer in self.unnamed:
             if officer.key not in subjects:
                 continue
+            first = self.first_sentence(officer.key)
+            beside = self.refs[first] if first < len(self.refs) else set()
             same = [o for o in named if compatible(officer.force, o.force) and compatible(officer.status, o.status)
-                    and o.key not in merged.values()]
+                    and o.key not in merged.values() and o.key not in beside]
             lead = self.first_sentence(officer.key) <= 3
             if len(same) == 1 or (same and lead):
                 merged[officer.key] = same[0].key
@@ -275,7 +282,7 @@ class Builder:
         for group, _ in self.groups_seen:
             if group.key not in subjects or group.parts or group.force is None:
                 continue
-            same = [o for o in self.facts.officers if o.force in (group.force, None) and o.name]
+            same = [o for o in self.facts.officers if compatible(o.force, group.force)]
             if len(same) >= group.size:
                 group.members = [o.key for o in same[:group.size]]
         # a count that adds up the other subjects is their total
@@ -315,6 +322,16 @@ class Builder:
         covered = {m for g in groups.values() for m in g.members}
         return tops + [o.key for o in self.facts.officers if o.key not in covered]
 
+    def default_subjects(self, text: str) -> list[str]:
+        """Subjects for a sentence that names none: everyone if it speaks of several, else the main subject."""
+        if PLURAL.search(text):
+            return self.all_subjects()
+        counts = Counter(k for keys in self.refs for k in keys if self.facts.subject(k) is not None)
+        if not counts:
+            return self.all_subjects()
+        best = max(counts.values())
+        return [next(k for keys in self.refs for k in sorted(keys) if counts.get(k) == best)]
+
     def add_facts(self, subjects: set[str]) -> None:
         if not subjects:
             return
@@ -349,7 +366,7 @@ class Builder:
                 if not here and not self._about_officers(text):
                     continue
                 outcome = Outcome(key=f"r{len(self.facts.outcomes) + 1}", type=hit.code,
-                                  subjects=here or self.all_subjects(), stage=hit.stage)
+                                  subjects=here or self.default_subjects(text), stage=hit.stage)
                 outcome.evidence.append(self.evidence(index, f"rule:outcome/{hit.code}"))
                 self.facts.outcomes.append(outcome)
         if allegation.categories:

@@ -195,8 +195,10 @@ def group_mentions(text: str) -> list[Mention]:
         words = match.group("words")
         rank = NOUN_RANK.get(noun.rstrip("s")) if size == 1 else None
         force = find_force(words + " " + noun)[0] or _force_after(after)
+        apposition = re.match(r"^\s*,\s*(?:a|an)\s+([^,]{0,60})", after) if size == 1 else None
+        status = status_of(words) or (status_of(apposition.group(1)) if apposition else None)
         mention = Mention(start=match.start(), end=match.end("noun"), size=size, rank=rank, force=force,
-                          status=status_of(words), ordinal=ordinal, text=match.group(0)[:120])
+                          status=status, ordinal=ordinal, text=match.group(0)[:120])
         mention.parts = _breakdown(after, mention)
         found.append(mention)
     return found
