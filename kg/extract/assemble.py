@@ -397,8 +397,9 @@ class Builder:
 
     def add_quotes(self) -> None:
         orgs = by_key()
-        for number, found in enumerate(quotes.find_quotes(self.sentences), 1):
-            index = self.sentences.index(found.sentence)
+        for number, found in enumerate(quotes.find_quotes(self.doc), 1):
+            index = next((i for i, s in enumerate(self.sentences) if s.start_char <= found.start < s.end_char),
+                         len(self.sentences) - 1)
             speaking_for = find_force(found.role or "")[0]
             if speaking_for is None and found.role:
                 speaking_for = next((k for k, o in orgs.items() if o.kind != "territorial" and any(

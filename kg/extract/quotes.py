@@ -14,13 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from spacy.tokens import Span
+from spacy.tokens import Doc
 
 SPEECH_VERBS = (r"said|says|say|told|tells|added|adds|stated|states|explained|described|warned|insisted|"
                 r"admitted|claimed|argued|wrote|commented|continued|concluded|remarked|recalled|"
                 r"acknowledged|accepted|conceded|urged|asked|suggested|called|labelled|branded")
 SPEECH_RE = re.compile(r"\b(?:" + SPEECH_VERBS + r")\b", re.IGNORECASE)
-OPEN_QUOTE = re.compile(r"[“\"]")
 QUOTE_TEXT = re.compile(r"“([^”]+)”?|\"([^\"]+)\"?")
 PRONOUN_SPEECH = re.compile(r"\b(?:he|she|they)\s+(?:" + SPEECH_VERBS + r")\b|\b(?:" + SPEECH_VERBS
                             + r")\s+(?:he|she)\b", re.IGNORECASE)
@@ -39,7 +38,7 @@ class FoundQuote:
     speaker: str
     text: str
     role: str | None
-    sentence: Span
+    start: int          # where the quoted words start in the document
 
 
 def clean_name(text: str) -> str:
@@ -52,19 +51,52 @@ def clean_name(text: str) -> str:
     return text.strip(" ,.;:")
 
 
-def _persons(sentence: Span, outside: list[tuple[int, int]]) -> list[Span]:
-    """PERSON entities of the sentence that are not inside quoted words."""
-    people = []
-    for ent in sentence.ents:
-        if ent.label_ != "PERSON":
-            continue
-        start = ent.start_char - sentence.start_char
-        if any(a <= start < b for a, b in outside):
-            continue
-        name = clean_name(ent.text)
-        if len(name.split()) >= 2 or (people == [] and len(name.split()) == 1):
-            people.append(ent)
-    return people
+TITLED_NAME = re.compile(
+    r"\b(?:(?:Police|Special|Detective|Chief|Assistant|Deputy|Acting|Temporary|Independent|Det|Ch)\s+)*"
+    r"(?:Constable|Sergeant|Inspector|Superintendent|Commander|Commissioner|PC|DC|DS|DI|DCI|Sgt|Supt|Insp|"
+    r"Mr|Mrs|Ms|Miss|Dr|Judge|Sheriff|Professor|chair|chairman|chairwoman)\.?\s+"
+    r"((?:[A-Z][a-z’'-]+\s+)?[A-Z][a-z’'-]+)\b")
+SURNAME_SPEAKS = re.compile(r"\b([A-Z][a-z’'-]+)\s+(?:" + SPEECH_VERBS + r")\b")
+
+
+def known_people(doc: Doc) -> dict[str, str]:
+    """Surname -> full name for every two-word name the article uses."""
+    names = {}
+    for ent in doc.ents:
+        if ent.label_ == "PERSON":
+            name = clean_name(ent.text)
+            if len(name.split()) >= 2:
+                names.setdefault(name.split()[-1], name)
+    for match in TITLED_NAME.finditer(doc.text):
+        if len(match.group(1).split()) == 2:
+            names.setdefault(match.group(1).split()[-1], match.group(1))
+    return names
+
+
+def _persons(doc: Doc, start: int, end: int, unquoted: str, people: dict[str, str]) -> list[tuple[str, int]]:
+    """Names of the people in doc.text[start:end] outside quotations, with their offsets.
+
+    Besides PERSON entities: a rank or title before a name ("Assistant Chief
+    Constable Nadia Kershaw", "Mr Greer"), and a known surname before a speech
+    verb ("Petrie told the court"), each resolved to the full name used elsewhere.
+    """
+    found = []
+    for ent in doc.ents:
+        if ent.label_ == "PERSON" and start <= ent.start_char < end:
+            if unquoted[ent.start_char - start:ent.start_char - start + 1] != " ":
+                found.append((clean_name(ent.text), ent.start_char - start))
+    for match in TITLED_NAME.finditer(unquoted):
+        found.append((match.group(1), match.start(1)))
+    for match in SURNAME_SPEAKS.finditer(unquoted):
+        if match.group(1) in people:
+            found.append((match.group(1), match.start(1)))
+    resolved = []
+    for name, offset in found:
+        if len(name.split()) < 2:
+            name = people.get(name, name)
+        if len(name.split()) >= 2:
+            resolved.append((name, offset))
+    return resolved
 
 
 def _role(sentence_text: str, name: str) -> str | None:
@@ -84,42 +116,44 @@ def _role(sentence_text: str, name: str) -> str | None:
     return None
 
 
-def find_quotes(sentences: list[Span]) -> list[FoundQuote]:
+def find_quotes(doc: Doc) -> list[FoundQuote]:
+    """Quotations, attributed sentence by sentence, then paragraph by paragraph.
+
+    A quotation's speaker is the person nearest a speech verb in its own
+    sentence, else in its paragraph; a paragraph that names nobody continues
+    the previous speaker (or the one announced by a paragraph ending "said:").
+    """
     found: list[FoundQuote] = []
+    people = known_people(doc)
     last_speaker: str | None = None
     last_role: str | None = None
-    open_quote = False   # a quotation that runs on into the next paragraph
-    for sentence in sentences:
-        text = sentence.text
-        quotes = [m for m in QUOTE_TEXT.finditer(text)]
-        spans = [m.span() for m in quotes]
-        words = " ".join(q.group(1) or q.group(2) or "" for q in quotes).strip()
-        if not quotes:
-            open_quote = False
-            continue
-        continued = open_quote and text.lstrip().startswith(("“", '"'))
-        open_quote = text.count("“") > text.count("”")
-        people = _persons(sentence, spans)
+    for para in re.finditer(r"[^\n]+", doc.text):
+        text, offset = para.group(0), para.start()
+        quotes = list(QUOTE_TEXT.finditer(text))
         unquoted = text
-        for a, b in reversed(spans):
-            unquoted = unquoted[:a] + " " * (b - a) + unquoted[b:]
-        speaker = None
-        if people and SPEECH_RE.search(unquoted):
-            # the person nearest to the speech verb outside the quotation
-            verb = SPEECH_RE.search(unquoted).start()
-            speaker = min(people, key=lambda e: abs(e.start_char - sentence.start_char - verb))
-            name = clean_name(speaker.text)
-            if len(name.split()) < 2 and last_speaker and last_speaker.split()[-1] == name:
-                name = last_speaker
-            role = _role(text, speaker.text) or _role(text, name)
-        elif (continued or PRONOUN_SPEECH.search(unquoted) or not SPEECH_RE.search(unquoted)) and last_speaker:
-            if not continued and not PRONOUN_SPEECH.search(unquoted):
+        for q in reversed(quotes):
+            unquoted = unquoted[:q.start()] + " " * (q.end() - q.start()) + unquoted[q.end():]
+        para_people = _persons(doc, offset, para.end(), unquoted, people)
+        if not quotes:
+            if para_people and re.search(r"\b(?:said|added|told \w+)\s*:\s*$", text):
+                last_speaker, last_role = para_people[0][0], _role(text, para_people[0][0])
+            continue
+        for quote in quotes:
+            words = (quote.group(1) or quote.group(2) or "").strip()
+            sentence = next((s for s in doc.sents if s.start_char <= offset + quote.start() < s.end_char), None)
+            name = role = None
+            for a, b in ([(sentence.start_char - offset, sentence.end_char - offset)] if sentence else []) + [(0, len(text))]:
+                local = [(n, o) for n, o in para_people if a <= o < b]
+                verb = SPEECH_RE.search(unquoted, a, b) if local else None
+                if verb:
+                    name = min(local, key=lambda p: abs(p[1] - verb.start()))[0]
+                    role = _role(text, name)
+                    break
+            if name is None and last_speaker and (PRONOUN_SPEECH.search(unquoted) or not unquoted.strip(" ,.")
+                                                  or quote.start() == 0):
+                name, role = last_speaker, last_role
+            if not name or len(words.split()) < 1:
                 continue
-            name, role = last_speaker, last_role
-        else:
-            continue
-        if len(name.split()) < 2 or len(words) < 2:
-            continue
-        found.append(FoundQuote(speaker=name, text=words, role=role, sentence=sentence))
-        last_speaker, last_role = name, role
+            found.append(FoundQuote(speaker=name, text=words, role=role, start=offset + quote.start()))
+            last_speaker, last_role = name, role
     return found
