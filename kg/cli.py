@@ -24,6 +24,9 @@ RESULT_FORMATS = {
     "tsv": ox.QueryResultsFormat.TSV,
     "xml": ox.QueryResultsFormat.XML,
 }
+# Entity IRIs have slashes after the id/ namespace, which Turtle would have to escape
+# in a prefixed name: they are clearer written out in full.
+TURTLE_PREFIXES = {p: iri for p, iri in PREFIXES.items() if p != "pmkgid"}
 EXPORT_FORMATS = [Format.TURTLE, Format.TRIG, Format.NQUADS, Format.JSONLD]
 
 
@@ -152,7 +155,7 @@ def extract(fmt: str, source: Path):
         raise PmkgError(result.reason or f"{source}: cannot read")
     triples = [q.triple for q in result.quads()]
     if fmt == "turtle":
-        ox.serialize(triples, sys.stdout.buffer, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        ox.serialize(triples, sys.stdout.buffer, ox.RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES)
     else:
         from kg.summary import summarise
 
@@ -179,7 +182,7 @@ def query(store_dir: Path, fmt: str, query_file):
         results = store.query(text, union_default_graph=True)
         out = sys.stdout.buffer
         if isinstance(results, ox.QueryTriples):
-            ox.serialize(results, out, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+            ox.serialize(results, out, ox.RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES)
         elif fmt == "table":
             out.write(render_table(results).encode("utf-8"))
         else:

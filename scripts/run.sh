@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: set everything up, create a store with the ontology, ingest the
-# sample data, and show what is in it. The store is ./pmkg-data unless
+# sample articles, and show the officers they report. The store is ./pmkg-data unless
 # PMKG_STORE says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,6 @@ bash scripts/setup.sh
 store=${PMKG_STORE:-pmkg-data}
 .venv/bin/pmkg init --store "$store"
 .venv/bin/pmkg ingest --store "$store" samples/
-.venv/bin/pmkg query --store "$store" --format table queries/graphs.rq
+.venv/bin/pmkg query --store "$store" --format table queries/officers.rq
 echo
 echo "The store is in $store. Try: .venv/bin/pmkg --help"
