@@ -42,7 +42,15 @@ RANK_NAME = re.compile(
     r"(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,2})")
 ALL_OF = re.compile(r"\ball (?:\w+ )?(?:of them|officers|six|five|four|three|two|seven|eight|nine|ten)\b|"
                     r"\bboth (?:officers|men|women|constables)\b|\bnone of the \w+\b", re.IGNORECASE)
-PLURAL = re.compile(r"\b(?:officers|constables|they|them|their|both|all|men|women|colleagues)\b", re.IGNORECASE)
+# Outcomes that only an officer can have: no officer need be named in the sentence.
+OFFICER_ONLY_OUTCOMES = {"restricted-duties", "suspension", "misconduct-meeting", "gross-misconduct-hearing",
+                         "written-warning", "final-written-warning", "dismissal", "barred-list",
+                         "case-to-answer", "no-case-to-answer", "would-have-been-dismissed"}
+PLURAL = re.compile(r"\b(?:officers|constables|they|them|their|both|all|men|women|colleagues)\b|"
+                    r"^\W*(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b", re.IGNORECASE)
+DISCIPLINE_VERB = re.compile(r"^(?:investigate|charge|suspend|dismiss|sack|arrest|discipline|bar|warn|clear|"
+                             r"acquit|convict|jail|sentence|refer|serve|move|place|name|identify|fine|find|accuse|"
+                             r"interview|prosecute|remove|redeploy|restrict|involve|include)$")
 APPOSITION_GAP = re.compile(r"^\s*,\s*(?:\d{1,3}\s*,\s*)?$")
 VICTIM_BEFORE = re.compile(r"\b(?:assault\w*|attack\w*|injur\w*|punch\w*|bit|bitten|spat at|threaten\w*|kick\w*|"
                            r"hit|headbutt\w*|stabb\w*|shot|abus\w+|rammed|dragged|against|of assaulting)\s+"
@@ -81,6 +89,8 @@ class Builder:
         forces = Counter(e.ent_id_ for e in doc.ents if e.ent_id_ in by_key() and by_key()[e.ent_id_].is_force)
         self.article_force = forces.most_common(1)[0][0] if len(forces) == 1 else None
         self.main_force = forces.most_common(1)[0][0] if forces else None
+        bodies = [e.ent_id_ for e in doc.ents if e.ent_id_ in by_key() and by_key()[e.ent_id_].kind == "oversight"]
+        self.oversight_body = bodies[0] if bodies else None
 
     # -- step 1: mentions ----------------------------------------------------------
 
@@ -180,8 +190,12 @@ class Builder:
                 if mention.size == 1 and any(0 <= mention.start - m.end <= 12 and APPOSITION_GAP.match(
                         text[m.end:mention.start]) for m, _ in spans):
                     continue  # "Gary Lambourne, 47, a former Met constable": an apposition
-                if VICTIM_BEFORE.search(text[max(0, mention.start - 30):mention.start]):
-                    continue  # "assaulted a BTP officer": not a subject
+                if VICTIM_BEFORE.search(text[max(0, mention.start - 30):mention.start]) or \
+                        self.object_of_other_verb(index, mention):
+                    continue  # "assaulted a BTP officer", "harassed three officers": not subjects
+                if re.search(r"\b(?:chief|assistant|deputy|commissioner|superintendent)\b", mention.text.lower()
+                             .split(" of ")[0]) and mention.size == 1:
+                    continue  # a senior officer chairing or speaking
                 if mention.size == 1 and not (mention.force or mention.status or mention.ordinal or mention.rank) \
                         and not re.match(r"\s+(?:has|had|was|is|who|were)\b", text[mention.end:]):
                     continue  # "a police officer" in a general remark
@@ -197,6 +211,21 @@ class Builder:
             if not keys and ALL_OF.search(text):
                 keys.add("*")
             self.refs.append(keys)
+
+    def object_of_other_verb(self, index: int, mention: Mention) -> bool:
+        """True when the mention's noun is the object of a verb that is not about discipline
+        ("harassed three female officers", "reported it to a sergeant")."""
+        sentence = self.sentences[index]
+        token = next((t for t in sentence if t.idx - sentence.start_char <= mention.end - 1 < t.idx
+                      - sentence.start_char + len(t.text)), None)
+        if token is None or token.dep_ not in ("dobj", "pobj", "dative"):
+            return False
+        head = token.head
+        if token.dep_ == "pobj":
+            if head.lower_ not in ("to", "towards", "at", "on"):
+                return False
+            head = head.head
+        return head.pos_ == "VERB" and not DISCIPLINE_VERB.match(head.lemma_.lower())
 
     def words(self, index: int, mention: Mention) -> str:
         """The words of a mention as the article writes them (quotations included)."""
@@ -215,13 +244,14 @@ class Builder:
             officer.evidence.append(self.evidence(index, "rule:group/unnamed-officer"))
             self.unnamed.append(officer)
             return officer.key
-        group = next((g for g, _ in self.groups_seen if g.size == mention.size and g.force == force
-                      and compatible(g.status, mention.status)), None)
+        group = next((g for g, _ in self.groups_seen if g.size == mention.size and compatible(g.force, force)
+                      and compatible(g.status, mention.status) and not (g.parts and force)), None)
         if group is None:
             group = Group(key=f"g{len(self.groups_seen) + 1}", size=mention.size, force=force,
                           status=mention.status, description=self.words(index, mention))
             self.groups_seen.append((group, index))
         group.status = group.status or mention.status
+        group.force = group.force or (force if not mention.parts else None)
         group.evidence.append(self.evidence(index, "rule:group/count"))
         if mention.parts and not group.parts:
             for part in mention.parts:
@@ -237,7 +267,9 @@ class Builder:
     def subject_keys(self) -> set[str]:
         subjects: set[str] = set()
         for index, text in enumerate(self.texts):
-            if not self.refs[index] or not CUE.search(text) or SPEAKER_ONLY.match(text.strip()):
+            if not self.refs[index] or SPEAKER_ONLY.match(text.strip()):
+                continue
+            if not (CUE.search(text) or events.outcomes_in(text) or events.allegations_in(text)):
                 continue
             for key in self.refs[index] - {"*"}:
                 officer = next((o for o in self.facts.officers if o.key == key), None)
@@ -269,8 +301,7 @@ class Builder:
             beside = self.refs[first] if first < len(self.refs) else set()
             same = [o for o in named if compatible(officer.force, o.force) and compatible(officer.status, o.status)
                     and o.key not in merged.values() and o.key not in beside]
-            lead = self.first_sentence(officer.key) <= 3
-            if len(same) == 1 or (same and lead):
+            if same and first <= 3:  # the lead: headline, standfirst or first paragraph
                 merged[officer.key] = same[0].key
                 same[0].force = same[0].force or officer.force
         for index, keys in enumerate(self.refs):
@@ -341,7 +372,7 @@ class Builder:
             text = self.texts[index]
             here = self.sentence_subjects(index, subjects)
             org_keys = [e.ent_id_ for e in sentence.ents if e.ent_id_]
-            last_body = list(investigations)[-1] if investigations else None
+            last_body = list(investigations)[-1] if investigations else self.oversight_body
             found = events.investigation_in(text, org_keys, self.article_force or self.main_force, last_body)
             if found:
                 inv = investigations.setdefault(found.body, Investigation(key=f"i{len(investigations) + 1}",
@@ -351,19 +382,20 @@ class Builder:
                 inv.subject_count = inv.subject_count or found.subject_count
                 inv.status = found.status or inv.status
                 inv.evidence.append(self.evidence(index, "rule:investigation/body-and-kind"))
-            relevant = bool(here) or bool(CUE.search(text)) and self._about_officers(text)
+            relevant = bool(here) or bool(CUE.search(text)) and self._about_officers(text) or any(
+                hit.code in OFFICER_ONLY_OUTCOMES for hit in events.outcomes_in(text))
             if not relevant:
                 continue
-            for hit in events.allegations_in(text):
+            for hit in events.allegations_in(sentence.text):
                 allegation.categories.add(hit.code)
                 ev = self.evidence(index, f"rule:allegation/{hit.code}")
                 if ev not in allegation.evidence:
                     allegation.evidence.append(ev)
             if allegation.categories:
-                allegation.media |= events.media_in(text) if events.allegations_in(text) else set()
+                allegation.media |= events.media_in(text) if events.allegations_in(sentence.text) else set()
                 allegation.period = allegation.period or events.period_in(text)
             for hit in events.outcomes_in(text):
-                if not here and not self._about_officers(text):
+                if not here and not self._about_officers(text) and hit.code not in OFFICER_ONLY_OUTCOMES:
                     continue
                 outcome = Outcome(key=f"r{len(self.facts.outcomes) + 1}", type=hit.code,
                                   subjects=here or self.default_subjects(text), stage=hit.stage)

@@ -143,7 +143,8 @@ class InvestigationHit:
     status: str | None
 
 
-PASSIVE = re.compile(r"\b(?:being|been|was|were|is|are) (?:also )?investigated\b|\binvestigated (?:for|over)\b",
+PASSIVE = re.compile(r"\b(?:being|been|was|were|is|are) (?:also )?investigated\b|\binvestigated (?:for|over)\b|"
+                     r"\bunder investigation\b|\bfacing (?:a |an )?(?:criminal |misconduct )?investigation\b",
                      re.IGNORECASE)
 
 

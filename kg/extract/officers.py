@@ -91,9 +91,15 @@ def force_aliases() -> list[tuple[re.Pattern, str]]:
     return compiled
 
 
+LOWER_MET = re.compile(r"(?<![\w-])met(?= (?:police )?(?:officers?|constables?|pcs?|sergeants?|police)\b)")
+
+
 def find_force(text: str) -> tuple[str | None, tuple[int, int] | None]:
-    """The first force named in `text`, with its span."""
+    """The first force named in `text`, with its span ("a former met officer" counts too)."""
     best = None
+    lower = LOWER_MET.search(text)
+    if lower:
+        best = ("metropolitan-police-service", lower.span())
     for pattern, key in force_aliases():
         match = pattern.search(text)
         if match and (best is None or match.start() < best[1][0]):
@@ -103,11 +109,11 @@ def find_force(text: str) -> tuple[str | None, tuple[int, int] | None]:
 
 def status_of(words: str) -> str | None:
     words = words.lower()
-    if re.search(r"\b(?:former|ex-|retired)", words):
-        return "former"
-    if re.search(r"\b(?:serving|current|suspended)\b", words):
-        return "serving"
-    return None
+    former = re.search(r"\b(?:former|ex-|retired)", words)
+    serving = re.search(r"\b(?:serving|current|suspended)\b", words)
+    if former and serving:
+        return None  # "serving or former officers"
+    return "former" if former else "serving" if serving else None
 
 
 NAME_TAIL = re.compile(
@@ -115,11 +121,22 @@ NAME_TAIL = re.compile(
     + r"(?P<noun>" + OFFICER_NOUN + r")\b(?P<after>[^,.;]{0,60})")
 
 
+NOUN_BEFORE = re.compile(r"\b(?P<words>(?:former|ex-|serving|retired|killer|disgraced|rogue|corrupt)\s+)*"
+                         r"(?:(?-i:[A-Z][\w&'’-]*)\s+)?(?:cop|police ?officer|officer|policeman|policewoman)\s+$",
+                         re.IGNORECASE)
+
+
 def rank_before(text: str, start: int) -> tuple[str | None, str | None, int]:
-    """The rank written just before `start` ("former PC "), its status word, and where it starts."""
+    """The rank written just before `start` ("former PC "), its status word, and where it starts.
+
+    An officer noun counts as a rank-less title: "killer cop Wayne Couzens".
+    """
     window = text[max(0, start - 45):start]
     match = RANK_RE.search(window)
     if not match:
+        noun = NOUN_BEFORE.search(window)
+        if noun:
+            return "", status_of(noun.group(0)), start - (len(window) - noun.start())
         return None, None, start
     rank = RANK_WORDS[match.group("rank").lower()]
     status = "former" if match.group("former") else None
@@ -154,15 +171,15 @@ def named_mention(text: str, start: int, end: int, name: str) -> Mention | None:
     if force is None:
         force = find_force(text[max(0, begin - 40):begin])[0] if re.search(
             r"(?:'s|’s)\s*$|\b(?:Police|Constabulary)\s*$", text[max(0, begin - 40):begin]) else None
-    return Mention(start=begin, end=end, name=name, rank=rank, force=force, status=status, age=age,
+    return Mention(start=begin, end=end, name=name, rank=rank or None, force=force, status=status, age=age,
                    text=text[begin:end])
 
 
 GROUP_RE = re.compile(
     r"(?<![\w-])(?P<num>\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r"|another|"
     + "|".join(ORDINALS) + r")\s+(?P<ord>(?:" + "|".join(ORDINALS) + r")\s+)?"
-    r"(?P<words>(?:(?:" + STATUS_WORDS + r"|and|or|police|special|(?-i:[A-Z][\w&'’-]*))\s+){0,6})"
-    r"(?P<noun>" + OFFICER_NOUN + r")(?![\w-])(?P<after>[^.;:]{0,160})",
+    r"(?P<words>(?:(?:" + STATUS_WORDS + r"|and|or|police|special|met|(?-i:[A-Z][\w&'’-]*))\s+){0,6})"
+    r"(?P<noun>" + OFFICER_NOUN + r")(?![\w-])(?=(?P<after>[^.;:]{0,160}))",
     re.IGNORECASE)
 BREAKDOWN_RE = re.compile(
     r"(?P<num>\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+"
@@ -194,7 +211,7 @@ def group_mentions(text: str) -> list[Mention]:
             continue
         words = match.group("words")
         rank = NOUN_RANK.get(noun.rstrip("s")) if size == 1 else None
-        force = find_force(words + " " + noun)[0] or _force_after(after)
+        force = find_force(f"{words}{noun}")[0] or _force_after(after)
         apposition = re.match(r"^\s*,\s*(?:a|an)\s+([^,]{0,60})", after) if size == 1 else None
         status = status_of(words) or (status_of(apposition.group(1)) if apposition else None)
         mention = Mention(start=match.start(), end=match.end("noun"), size=size, rank=rank, force=force,

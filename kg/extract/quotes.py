@@ -56,6 +56,7 @@ TITLED_NAME = re.compile(
     r"(?:Constable|Sergeant|Inspector|Superintendent|Commander|Commissioner|PC|DC|DS|DI|DCI|Sgt|Supt|Insp|"
     r"Mr|Mrs|Ms|Miss|Dr|Judge|Sheriff|Professor|chair|chairman|chairwoman)\.?\s+"
     r"((?:[A-Z][a-z’'-]+\s+)?[A-Z][a-z’'-]+)\b")
+PEER = re.compile(r"\b((?:Lord|Lady|Baroness|Baron|Dame|Sir)\s+[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)?)\b")
 SURNAME_SPEAKS = re.compile(r"\b([A-Z][a-z’'-]+)\s+(?:" + SPEECH_VERBS + r")\b")
 
 
@@ -90,7 +91,7 @@ def _persons(doc: Doc, start: int, end: int, unquoted: str, people: dict[str, st
     for match in SURNAME_SPEAKS.finditer(unquoted):
         if match.group(1) in people:
             found.append((match.group(1), match.start(1)))
-    resolved = []
+    resolved = [(m.group(1), m.start(1)) for m in PEER.finditer(unquoted)]  # known by title: "Lord Stevens"
     for name, offset in found:
         if len(name.split()) < 2:
             name = people.get(name, name)
@@ -108,7 +109,7 @@ def _role(sentence_text: str, name: str) -> str | None:
     after = re.search(re.escape(name) + r"\s*,\s*((?:the |a |an )[^,“\"]{3,90}?)(?:,|\.|$)", sentence_text)
     if after:
         return after.group(1).strip()
-    before = re.search(r"(?:^|[.,:;]\s|\band\s)([A-Z][^,“\".:]{2,80}?)\s+" + re.escape(name), sentence_text)
+    before = re.search(r"(?:^|[.,:;”\"]\s|\band\s)([A-Z][^,“”\".:]{2,80}?)\s+" + re.escape(name), sentence_text)
     if before:
         words = before.group(1).strip()
         if not SPEECH_RE.search(words) and len(words.split()) <= 10:
