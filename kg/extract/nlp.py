@@ -67,7 +67,7 @@ def load(name: str | None = None) -> Language:
     nlp = None
     for candidate in candidates:
         try:
-            nlp = spacy.load(candidate, exclude=["lemmatizer"] if False else [])
+            nlp = spacy.load(candidate)
             break
         except OSError:
             continue
