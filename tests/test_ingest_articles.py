@@ -133,3 +133,14 @@ def test_extract_reports_bad_input_on_one_line(tmp_path):
     run = subprocess.run([sys.executable, "-m", "kg", "extract", str(empty)], capture_output=True, text=True)
     assert run.returncode == 1
     assert run.stderr.strip().startswith("Error:") and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_saved_html_page_gives_metadata_and_facts():
+    page = Path(__file__).parent / "fixtures" / "articles" / "jsonld.html"
+    summary = json.loads(pmkg("extract", "--format", "json", page).output)
+    (source,) = summary["sources"]
+    assert source["headline"] == "Dorset officer dismissed after lying to police watchdog"
+    assert source["publisher"] == "Wessex Lantern"
+    assert source["published"] == "2022-03-04T09:30:00+01:00"  # the printed zone is kept
+    assert {o["code"] for o in summary["outcomes"]} >= {"dismissal"}
+    assert [o["force"] for o in summary["officers"]] == ["Dorset Police"]
