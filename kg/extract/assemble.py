@@ -45,12 +45,15 @@ ALL_OF = re.compile(r"\ball (?:\w+ )?(?:of them|officers|six|five|four|three|two
 # Outcomes that only an officer can have: no officer need be named in the sentence.
 OFFICER_ONLY_OUTCOMES = {"restricted-duties", "suspension", "misconduct-meeting", "gross-misconduct-hearing",
                          "written-warning", "final-written-warning", "dismissal", "barred-list",
-                         "case-to-answer", "no-case-to-answer", "would-have-been-dismissed"}
+                         "case-to-answer", "no-case-to-answer", "would-have-been-dismissed",
+                         "investigation-ongoing"}
 PLURAL = re.compile(r"\b(?:officers|constables|they|them|their|both|all|men|women|colleagues)\b|"
                     r"^\W*(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b", re.IGNORECASE)
 DISCIPLINE_VERB = re.compile(r"^(?:investigate|charge|suspend|dismiss|sack|arrest|discipline|bar|warn|clear|"
                              r"acquit|convict|jail|sentence|refer|serve|move|place|name|identify|fine|find|accuse|"
                              r"interview|prosecute|remove|redeploy|restrict|involve|include)$")
+ALLEGATION_CUE = re.compile(r"\b(?:alleg\w+|accused|messages|posts|remarks|comments|conduct|behaviour|"
+                            r"images|videos|jokes|slurs?)\b", re.IGNORECASE)
 APPOSITION_GAP = re.compile(r"^\s*,\s*(?:\d{1,3}\s*,\s*)?$")
 VICTIM_BEFORE = re.compile(r"\b(?:assault\w*|attack\w*|injur\w*|punch\w*|bit|bitten|spat at|threaten\w*|kick\w*|"
                            r"hit|headbutt\w*|stabb\w*|shot|abus\w+|rammed|dragged|against|of assaulting)\s+"
@@ -353,6 +356,11 @@ class Builder:
         covered = {m for g in groups.values() for m in g.members}
         return tops + [o.key for o in self.facts.officers if o.key not in covered]
 
+    @staticmethod
+    def bodies_named(sentence) -> list[str]:
+        orgs = by_key()
+        return [e.ent_id_ for e in sentence.ents if e.ent_id_ in orgs and orgs[e.ent_id_].kind == "oversight"]
+
     def default_subjects(self, text: str) -> list[str]:
         """Subjects for a sentence that names none: everyone if it speaks of several, else the main subject."""
         if PLURAL.search(text):
@@ -384,9 +392,7 @@ class Builder:
                 inv.evidence.append(self.evidence(index, "rule:investigation/body-and-kind"))
             relevant = bool(here) or bool(CUE.search(text)) and self._about_officers(text) or any(
                 hit.code in OFFICER_ONLY_OUTCOMES for hit in events.outcomes_in(text))
-            if not relevant:
-                continue
-            for hit in events.allegations_in(sentence.text):
+            for hit in events.allegations_in(sentence.text) if relevant or ALLEGATION_CUE.search(text) else []:
                 allegation.categories.add(hit.code)
                 ev = self.evidence(index, f"rule:allegation/{hit.code}")
                 if ev not in allegation.evidence:
@@ -394,6 +400,11 @@ class Builder:
             if allegation.categories:
                 allegation.media |= events.media_in(text) if events.allegations_in(sentence.text) else set()
                 allegation.period = allegation.period or events.period_in(text)
+            if not relevant:
+                continue
+            for body in self.bodies_named(sentence):
+                if body in investigations and events.MISCONDUCT.search(text):
+                    investigations[body].kinds.add("misconduct")  # "the Ombudsman recommended misconduct proceedings"
             for hit in events.outcomes_in(text):
                 if not here and not self._about_officers(text) and hit.code not in OFFICER_ONLY_OUTCOMES:
                     continue
