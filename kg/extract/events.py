@@ -32,9 +32,20 @@ BOTH = re.compile(r"whether (?:any )?criminal offences? (?:may )?(?:had |have )?
 MISCONDUCT = re.compile(r"\bmisconduct\b(?! in (?:a )?public office)|\bconduct\b|\bprofessional standards\b|"
                         r"\bdisciplinary\b|\bbreach\w* (?:of )?(?:the )?(?:professional )?standards\b",
                         re.IGNORECASE)
-FORCE_UNIT = re.compile(r"\b(?:professional standards (?:department|branch|directorate|unit)|directorate of "
+FORCE_UNIT = re.compile(r"\b(?:professional standards (?:department|branch|directorate|unit|command)|directorate of "
                         r"professional standards|anti-corruption (?:unit|command|team)|counter-corruption unit|"
-                        r"professional standards|\bpsd\b|\bdps\b|standards department)", re.IGNORECASE)
+                        r"\bpsd\b|\bdps\b|standards department)|(?:'s|’s)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}"
+                        r"(?:unit|team|department|branch|squad|directorate|command)\b", re.IGNORECASE)
+TITLE_WITH_INVESTIGATIONS = re.compile(r"\b(?:Deputy |Assistant )?(?:Director|Head) of (?:Current |Major |Criminal )?"
+                                       r"Investigations\b")
+FORCE_INVESTIGATES = re.compile(
+    r"(?:'s|’s)\s+(?:own\s+)?(?:criminal |misconduct |separate |internal )*investigation|"
+    r"\bforce (?:is|was|has been|had been) investigating|\binvestigation (?:by|from) (?:the )?[A-Z]|"
+    r"\b(?:said|confirmed|says)\s+(?:that\s+)?(?:a|an|its)\s+(?:own\s+|separate\s+)?"
+    r"(?:criminal\s+|misconduct\s+|internal\s+)*investigation|"
+    r"\b(?:Police|Constabulary|Service)\s+(?:\w+\s+)?investigated\b", re.IGNORECASE)
+DEFINITE = re.compile(r"\b(?:its|their|this|that|the watchdog's|the watchdog’s)\s+(?:own\s+)?(?:\w+\s+)?"
+                      r"(?:investigation|inquiry)\b", re.IGNORECASE)
 OVERSIGHT_BY_FORCE = {"police-scotland": "police-investigations-and-review-commissioner",
                       "police-service-of-northern-ireland": "police-ombudsman-for-northern-ireland"}
 PERIOD = re.compile(
@@ -107,8 +118,10 @@ def explicit_kinds(text: str) -> set[str]:
     """The kinds of investigation a sentence names: criminal, misconduct, both, or none."""
     text = ASSESSING.sub("", text)
     kinds = set()
-    if re.search(r"\bcriminal (?:investigation|inquiry|enquiry|offences?|and misconduct)|\boffences?\b|"
-                 r"\bcharges? follow|\bfile (?:of evidence )?(?:to|with|was passed to|was sent to|sent to)|"
+    if re.search(r"\bcriminal\b(?! record)|\boffences?\b|\bcharges? follow|"
+                 r"\bcharged\b[^.]{0,60}\b(?:following|after) (?:an?|the) (?:\w+ )?investigation|"
+                 r"\bfile (?:of evidence )?(?:to|with|was passed to|was sent to|sent to)|\bcrown prosecution service\b|"
+                 r"\bcps\b|\bpublic prosecution service\b|\bprocurator fiscal\b|\bfraud\b|"
                  r"\bwhether (?:he|she|they|the officers?) (?:had )?committed\b", text, re.IGNORECASE):
         kinds.add("criminal")
     if MISCONDUCT.search(text):
@@ -155,29 +168,26 @@ def investigation_in(unquoted: str, org_keys: list[str], article_force: str | No
     A passive "officers are being investigated for ..." with no body named is
     taken to be by `default_body`, the body of the article's last investigation.
     """
-    if not INVESTIGATION.search(unquoted) or NOT_INVESTIGATING.search(unquoted) and not BOTH.search(unquoted):
+    text = TITLE_WITH_INVESTIGATIONS.sub(" ", unquoted)
+    if not INVESTIGATION.search(text) or NOT_INVESTIGATING.search(text) and not BOTH.search(text):
         return None
     orgs = by_key()
     body = None
     bodies = [k for k in org_keys if k in orgs and orgs[k].kind == "oversight"]
     if "watchdog" in org_keys and not bodies:
         bodies = [OVERSIGHT_BY_FORCE.get(article_force or "", "independent-office-for-police-conduct")]
-    unit = FORCE_UNIT.search(unquoted)
-    if bodies and not (unit and unit.start() < unquoted.lower().find("investigat")):
+    forces = [k for k in org_keys if k in orgs and orgs[k].is_force]
+    unit = FORCE_UNIT.search(text)
+    if bodies and not (unit and unit.start() < text.lower().find("investigat")):
         body = bodies[0]
     elif unit:
-        window = unquoted[max(0, unit.start() - 60):unit.end() + 40]
+        window = text[max(0, unit.start() - 60):unit.end() + 40]
         body = find_force(window)[0] or article_force
-    else:
-        forces = [k for k in org_keys if k in orgs and orgs[k].is_force]
-        if forces and re.search(r"(?:'s|’s)\s+(?:own\s+)?(?:criminal |misconduct |separate )*investigation|"
-                                r"\bforce (?:is|was|has been|had been) investigating|"
-                                r"investigation (?:by|from) (?:the )?[A-Z]", unquoted):
-            body = forces[0]
-        elif forces and re.search(r"\b(?:said|confirmed|says)\s+(?:that\s+)?(?:a|an|its)\s+(?:own\s+|separate\s+)?"
-                                  r"(?:criminal\s+|misconduct\s+|internal\s+)*investigation", unquoted):
-            body = forces[0]
-    if body is None and default_body and PASSIVE.search(unquoted):
+    elif forces and FORCE_INVESTIGATES.search(text):
+        body = forces[0]
+    elif re.search(r"\b(?:the|this) force (?:\w+ )?(?:investigat|examined|looked into)", text, re.IGNORECASE):
+        body = article_force
+    if body is None and default_body and (PASSIVE.search(text) or DEFINITE.search(text)):
         body = default_body
     if body is None:
         return None
