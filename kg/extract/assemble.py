@@ -22,56 +22,24 @@ from spacy.tokens import Doc
 from kg.extract import events, quotes
 from kg.extract.facts import (Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome,
                               Quote)
-from kg.extract.officers import Mention, find_force, group_mentions, named_mention
+from kg.extract.officers import (Mention, find_force, group_mentions, named_mention, person_names,
+                                 unranked_officers)
+from kg.extract.cues import (
+    CUE,
+    BACK_REFERENCE,
+    SPEAKER_ONLY,
+    RANK_NAME,
+    ALL_OF,
+    OFFICER_ONLY_OUTCOMES,
+    PLURAL,
+    DISCIPLINE_VERB,
+    ALLEGATION_CUE,
+    APPOSITION_GAP,
+    VICTIM_BEFORE,
+    INVESTIGATOR,
+)
 from kg.extract.patterns import blank_quotes
 from kg.reference import by_key
-
-CUE = re.compile(r"\b(?:accused|alleg\w+|misconduct|investigat\w+|charged|convicted|guilty|jailed|sentenced|"
-                 r"suspended|dismissed|sacked|hearing|panel|court|trial|barred|warning|restricted|resigned|"
-                 r"retired|case to answer|acquitted|cleared|admitted|denied|denies|inquiry|probe|arrested|"
-                 r"offences?|breach\w*|disciplin\w+|referred|sent|shared|posted|made|messages|dealt with|moved|"
-                 r"removed|fined|sentence\w*)\b", re.IGNORECASE)
-BACK_REFERENCE = re.compile(
-    r"\b(?:the|this|that) (?:\d{2}-year-old|officer|constable|pc|sergeant|inspector|detective|policeman|"
-    r"policewoman|special constable|former officer|former constable|ex-officer)\b|\b(?:he|she|his|her)\b",
-    re.IGNORECASE)
-SPEAKER_ONLY = re.compile(r"^\W*\w[^.]{0,120}?\b(?:said|told|added|says)\b\s*[:,]?\s*$", re.IGNORECASE)
-RANK_NAME = re.compile(
-    r"\b(?:PC|Pc|DC|DS|DI|DCI|PS|Sgt|Sergeant|Constable|Inspector|Detective Constable|Detective Sergeant|"
-    r"Detective Inspector|Special Constable|Police Constable|Chief Inspector|Superintendent)\s+"
-    r"(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,2})")
-ALL_OF = re.compile(r"\ball (?:\w+ )?(?:of them|officers|six|five|four|three|two|seven|eight|nine|ten)\b|"
-                    r"\bboth (?:officers|men|women|constables)\b|\bnone of the \w+\b", re.IGNORECASE)
-# Outcomes that only an officer can have: no officer need be named in the sentence.
-OFFICER_ONLY_OUTCOMES = {"restricted-duties", "suspension", "misconduct-meeting", "gross-misconduct-hearing",
-                         "written-warning", "final-written-warning", "dismissal", "barred-list",
-                         "case-to-answer", "no-case-to-answer", "would-have-been-dismissed",
-                         "investigation-ongoing"}
-PLURAL = re.compile(r"\b(?:officers|constables|they|them|their|both|all|men|women|colleagues)\b|"
-                    r"^\W*(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b", re.IGNORECASE)
-DISCIPLINE_VERB = re.compile(r"^(?:investigate|charge|suspend|dismiss|sack|arrest|discipline|bar|warn|clear|"
-                             r"acquit|convict|jail|sentence|refer|serve|move|place|name|identify|fine|find|accuse|"
-                             r"interview|prosecute|remove|redeploy|restrict|involve|include)$")
-ALLEGATION_CUE = re.compile(r"\b(?:alleg\w+|accused|messages|posts|remarks|comments|conduct|behaviour|"
-                            r"images|videos|jokes|slurs?)\b", re.IGNORECASE)
-APPOSITION_GAP = re.compile(r"^\s*,\s*(?:\d{1,3}\s*,\s*)?$")
-VICTIM_BEFORE = re.compile(r"\b(?:assault\w*|attack\w*|injur\w*|punch\w*|bit|bitten|spat at|threaten\w*|kick\w*|"
-                           r"hit|headbutt\w*|stabb\w*|shot|abus\w+|rammed|dragged|against|of assaulting)\s+"
-                           r"(?:an?|the|two|three|four|several)?\s*$", re.IGNORECASE)
-NON_POLICE_TITLE = re.compile(r"\b(?:Judge|Sheriff|Recorder|Justice|Dr|Professor|Councillor|Lord|Lady|Baroness|MP|"
-                              r"solicitor|barrister|lawyer|Mr|Mrs|Ms|Miss)\s+$")
-OFFICER_CUE = re.compile(
-    r"\b(?:was|were|has been|have been|had been|is|are|will be|would be|would have been)\s+(?:\w+\s+)?"
-    r"(?:dismissed|sacked|suspended from duty|barred from)|\b(?:resigned|retired) from (?:the |his |her )?"
-    r"(?:force|police|[A-Z])|\bgross misconduct\b|\bmisconduct (?:hearing|meeting|panel)\b|"
-    r"\baccelerated (?:misconduct )?hearing\b|\bbarred list\b|\b(?:restricted|non-operational) duties\b|"
-    r"\bwhile (?:on|off) duty\b|\b(?:former|serving|ex-)\s*(?:police )?(?:officer|constable|pc|sergeant)\b",
-    re.IGNORECASE)
-NAME_AGE = re.compile(r"(?<![\w’'])((?-i:[A-Z][a-z’'-]+)(?: (?-i:[A-Z][a-z’'-]+)){1,2}), \d{2},")
-SPEAKER_APPOSITION = re.compile(r"^\s*,[^,]{0,120},\s*(?:said|told|added|says)\b")
-INVESTIGATOR = re.compile(r"\bwho led\b|\bled by\b|\bsenior investigating officer\b|\bhead of\b|\bchaired\b",
-                          re.IGNORECASE)
-
 
 def compatible(a: str | None, b: str | None) -> bool:
     """Two attribute values that may describe the same officer: equal, or one unknown."""
@@ -96,47 +64,6 @@ class Builder:
         self.oversight_body = bodies[0] if bodies else None
 
     # -- step 1: mentions ----------------------------------------------------------
-
-    def person_names(self, sentence, text: str) -> list[tuple[str, int, int]]:
-        """Names of people in a sentence outside quotations: PERSON entities, and "Name Name, 34," forms."""
-        found = []
-        for ent in sentence.ents:
-            start = ent.start_char - sentence.start_char
-            if ent.label_ == "PERSON" and text[start:start + 1] != " ":
-                name = quotes.clean_name(ent.text)
-                if len(name.split()) >= 2:
-                    found.append((name, start + ent.text.find(name), start + len(ent.text)))
-        for match in NAME_AGE.finditer(text):
-            name = quotes.clean_name(match.group(1))
-            if len(name.split()) >= 2 and not any(n == name for n, _, _ in found):
-                found.append((name, match.start(1) + match.group(1).find(name), match.end(1)))
-        return found
-
-    def unranked_officers(self) -> set[str]:
-        """People named without a rank whom the article treats as officers: the name, or
-        "He"/"She" opening the next sentence, comes before an officer-only cue such as
-        "resigned from the Met", "a gross misconduct hearing" or "the barred list"."""
-        names: set[str] = set()
-        texts = self.texts
-        for sentence, text in zip(self.sentences, texts):
-            for name, start, _ in self.person_names(sentence, text):
-                if not NON_POLICE_TITLE.search(text[max(0, start - 30):start]):
-                    names.add(name)
-        officers = set()
-        for name in names:
-            pattern = re.compile(r"\b(?:" + re.escape(name) + "|" + re.escape(name.split()[-1]) + r")\b")
-            for index, text in enumerate(texts):
-                match = pattern.search(text)
-                if match is None and index and re.match(r"\s*(?:He|She)\b", text) and pattern.search(texts[index - 1]):
-                    match = re.match(r"\s*(?:He|She)\b", text)
-                if match is None or SPEAKER_APPOSITION.match(text[match.end():]):
-                    continue
-                if NON_POLICE_TITLE.search(text[max(0, match.start() - 30):match.start()]):
-                    continue
-                if OFFICER_CUE.search(text, match.end()):
-                    officers.add(name)
-                    break
-        return officers
 
     def evidence(self, index: int, method: str) -> Evidence:
         sentence = self.sentences[index]
@@ -163,12 +90,12 @@ class Builder:
 
     def find_mentions(self) -> None:
         last: str | None = None
-        unranked = self.unranked_officers()
+        unranked = unranked_officers(self.sentences, self.texts)
         for index, sentence in enumerate(self.sentences):
             text = self.texts[index]
             keys: set[str] = set()
             spans = []
-            for name, start, end in self.person_names(sentence, text):
+            for name, start, end in person_names(sentence, text):
                 mention = named_mention(text, start, end, name)
                 if mention is None and name in unranked:
                     age = re.match(r"^,\s*(\d{2}),", text[end:end + 6])

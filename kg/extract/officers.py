@@ -17,7 +17,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from kg.extract.cues import NAME_AGE, NON_POLICE_TITLE, OFFICER_CUE, SPEAKER_APPOSITION
 from kg.extract.patterns import NUMBER_WORDS, ORDINALS, number
+from kg.extract.quotes import clean_name
 from kg.reference import organisations
 
 RANK_WORDS = {
@@ -243,3 +245,44 @@ def _breakdown(after: str, group: Mention) -> list[Mention]:
     if len(parts) < 2 or sum(p.size for p in parts) > group.size:
         return []
     return parts
+
+
+def person_names(sentence, text: str) -> list[tuple[str, int, int]]:
+    """Names of people in a sentence outside quotations: PERSON entities, and "Name Name, 34," forms."""
+    found = []
+    for ent in sentence.ents:
+        start = ent.start_char - sentence.start_char
+        if ent.label_ == "PERSON" and text[start:start + 1] != " ":
+            name = clean_name(ent.text)
+            if len(name.split()) >= 2:
+                found.append((name, start + ent.text.find(name), start + len(ent.text)))
+    for match in NAME_AGE.finditer(text):
+        name = clean_name(match.group(1))
+        if len(name.split()) >= 2 and not any(n == name for n, _, _ in found):
+            found.append((name, match.start(1) + match.group(1).find(name), match.end(1)))
+    return found
+
+def unranked_officers(sentences, texts: list[str]) -> set[str]:
+    """People named without a rank whom the article treats as officers: the name, or
+    "He"/"She" opening the next sentence, comes before an officer-only cue such as
+    "resigned from the Met", "a gross misconduct hearing" or "the barred list"."""
+    names: set[str] = set()
+    for sentence, text in zip(sentences, texts):
+        for name, start, _ in person_names(sentence, text):
+            if not NON_POLICE_TITLE.search(text[max(0, start - 30):start]):
+                names.add(name)
+    officers = set()
+    for name in names:
+        pattern = re.compile(r"\b(?:" + re.escape(name) + "|" + re.escape(name.split()[-1]) + r")\b")
+        for index, text in enumerate(texts):
+            match = pattern.search(text)
+            if match is None and index and re.match(r"\s*(?:He|She)\b", text) and pattern.search(texts[index - 1]):
+                match = re.match(r"\s*(?:He|She)\b", text)
+            if match is None or SPEAKER_APPOSITION.match(text[match.end():]):
+                continue
+            if NON_POLICE_TITLE.search(text[max(0, match.start() - 30):match.start()]):
+                continue
+            if OFFICER_CUE.search(text, match.end()):
+                officers.add(name)
+                break
+    return officers
