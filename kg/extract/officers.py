@@ -262,6 +262,7 @@ def person_names(sentence, text: str) -> list[tuple[str, int, int]]:
             found.append((name, match.start(1) + match.group(1).find(name), match.end(1)))
     return found
 
+
 def unranked_officers(sentences, texts: list[str]) -> set[str]:
     """People named without a rank whom the article treats as officers: the name, or
     "He"/"She" opening the next sentence, comes before an officer-only cue such as
