@@ -23,7 +23,7 @@ from kg.extract import events, quotes
 from kg.extract.facts import (Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome,
                               Quote)
 from kg.extract.officers import (Mention, find_force, group_mentions, named_mention, person_names,
-                                 unranked_officers)
+                                 sentence_breakdown, unranked_officers)
 from kg.extract.cues import (
     CUE,
     BACK_REFERENCE,
@@ -58,7 +58,9 @@ class Builder:
         self.groups_seen: list[tuple[Group, int]] = []
         self.unnamed: list[Officer] = []
         forces = Counter(e.ent_id_ for e in doc.ents if e.ent_id_ in by_key() and by_key()[e.ent_id_].is_force)
-        self.article_force = forces.most_common(1)[0][0] if len(forces) == 1 else None
+        # the article's force: the only one named, or one named in at least two thirds of the mentions
+        top = forces.most_common(1)[0] if forces else None
+        self.article_force = top[0] if top and top[1] * 3 >= 2 * sum(forces.values()) else None
         self.main_force = forces.most_common(1)[0][0] if forces else None
         bodies = [e.ent_id_ for e in doc.ents if e.ent_id_ in by_key() and by_key()[e.ent_id_].kind == "oversight"]
         self.oversight_body = bodies[0] if bodies else None
@@ -136,6 +138,7 @@ class Builder:
                     officer.status = officer.status or mention.status
                     continue  # "a third Met officer, PC Ross Whitlock": the named officer
                 keys.add(self.group_for(mention, index))
+            self.attach_breakdown(sentence_breakdown(text), index, keys)
             if not keys and last and BACK_REFERENCE.search(text):
                 keys.add(last)
             if not keys and ALL_OF.search(text):
@@ -156,6 +159,20 @@ class Builder:
                 return False
             head = head.head
         return head.pos_ == "VERB" and not DISCIPLINE_VERB.match(head.lemma_.lower())
+
+    def attach_breakdown(self, parts: list[Mention], index: int, keys: set[str]) -> None:
+        """Give a counted group without parts the breakdown a later sentence states."""
+        total = sum(p.size for p in parts)
+        group = next((g for g, _ in self.groups_seen if g.size == total and not g.parts and g.force is None), None)
+        if not parts or group is None:
+            return
+        for part in parts:
+            sub = Group(key=f"g{len(self.groups_seen) + 1}", size=part.size, force=part.force, status=group.status,
+                        description=part.text)
+            sub.evidence.append(self.evidence(index, "rule:group/breakdown"))
+            self.groups_seen.append((sub, index))
+            group.parts.append(sub.key)
+        keys.add(group.key)
 
     def words(self, index: int, mention: Mention) -> str:
         """The words of a mention as the article writes them (quotations included)."""
@@ -239,6 +256,8 @@ class Builder:
         subjects = {merged.get(k, k) for k in subjects}
         kept_unnamed = [o for o in self.unnamed if o.key in subjects]
         self.facts.officers = [o for o in self.facts.officers if o.key in subjects] + kept_unnamed
+        for officer in self.facts.officers:
+            officer.force = officer.force or (self.main_force if officer.name else self.article_force)
         # a counted group whose officers the article names: "Two Met officers sacked" ... "PC A and PC B"
         for group, _ in self.groups_seen:
             if group.key not in subjects or group.parts or group.force is None:
@@ -262,8 +281,6 @@ class Builder:
                 group.members = [o.key for o in self.facts.officers]
                 group.parts = [g.key for g in others]
         self.facts.groups = [g for g, _ in self.groups_seen if g.key in subjects]
-        for officer in self.facts.officers:
-            officer.force = officer.force or (self.main_force if officer.name else self.article_force)
         for group in self.facts.groups:
             if group.force is None and not group.parts and not group.members:
                 group.force = self.article_force

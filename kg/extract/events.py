@@ -43,7 +43,7 @@ FORCE_INVESTIGATES = re.compile(
     r"\bforce (?:is|was|has been|had been) investigating|\binvestigation (?:by|from) (?:the )?[A-Z]|"
     r"\b(?:said|confirmed|says)\s+(?:that\s+)?(?:a|an|its)\s+(?:own\s+|separate\s+)?"
     r"(?:criminal\s+|misconduct\s+|internal\s+)*investigation|"
-    r"\b(?:Police|Constabulary|Service)\s+(?:\w+\s+)?investigated\b", re.IGNORECASE)
+    r"\b(?:Police|Constabulary|Service)\s+(?:also\s+|then\s+|has\s+|had\s+)?investigated\b", re.IGNORECASE)
 DEFINITE = re.compile(r"\b(?:its|their|this|that|the watchdog's|the watchdog’s)\s+(?:own\s+)?(?:\w+\s+)?"
                       r"(?:investigation|inquiry)\b", re.IGNORECASE)
 OVERSIGHT_BY_FORCE = {"police-scotland": "police-investigations-and-review-commissioner",

@@ -223,6 +223,19 @@ def group_mentions(text: str) -> list[Mention]:
     return found
 
 
+def sentence_breakdown(text: str) -> list[Mention]:
+    """A breakdown given in a sentence of its own: "Three of the officers ... work for the Met,
+    one is from the Civil Nuclear Constabulary and another works for Norfolk Constabulary"."""
+    parts = []
+    for chunk in re.split(r",|;|\band\b", text):
+        match = re.match(r"\s*(\w+)\b", chunk)
+        size = 1 if match and match.group(1).lower() == "another" else number(match.group(1)) if match else None
+        force = find_force(chunk)[0] if size else None
+        if size and force and re.search(r"\b(?:for|from|with|in|at)\b", chunk, re.IGNORECASE):
+            parts.append(Mention(start=0, end=0, size=size, force=force, text=chunk.strip()))
+    return parts if len(parts) >= 2 else []
+
+
 def _force_after(after: str) -> str | None:
     """ "... officer from Kent Police" or "... officer, a Sussex Police constable" """
     match = re.match(r"^\s*(?:from|of|with|in|at|serving with|who serve(?:s)? with)\s+(?:the\s+)?([^,;]{2,50})", after)
