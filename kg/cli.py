@@ -17,6 +17,7 @@ from kg.errors import PmkgError
 from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
 from kg.reference import REFERENCE_GRAPH
 from kg.store import SHAPES_GRAPH, Format, Store
+from kg.web.cli import serve
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -303,3 +304,6 @@ def docs(output_dir: Path):
     from kg.docs import build
 
     click.echo(f"wrote {build(output_dir)}")
+
+
+main.add_command(serve)

@@ -53,9 +53,11 @@ def test_competency_query_answers_the_sample(name, sample_store):
 
 
 def test_every_setting_is_documented():
+    from kg.web import DEFAULTS
+
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    settings = set()
-    for path in (ROOT / "kg").rglob("*.py"):
+    settings = {f"PMKG_{key}" for key in DEFAULTS}
+    for path in [*(ROOT / "kg").rglob("*.py"), *(ROOT / "web").rglob("*.py")]:
         settings |= set(re.findall(r"PMKG_[A-Z_]+", path.read_text(encoding="utf-8")))
     assert settings, "no PMKG_ settings found"
     for setting in settings:

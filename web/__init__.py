@@ -2,9 +2,37 @@
 
 An application factory in the style of Flask's tutorial: no app is created at
 import. Configuration comes from the defaults below, then an instance file
-(``pmkg.cfg`` in the instance folder) or ``PMKG_*`` environment variables,
-then the ``config`` mapping a caller (a test) passes. The web page, the SPARQL
-endpoint and the entity pages are added as blueprints by a later issue.
+(``pmkg.cfg`` in the instance folder) or ``PMKG_*`` environment variables
+(values are read as JSON where they parse as JSON: ``PMKG_QUERY_TIMEOUT=5``,
+``PMKG_SERVICE_ALLOWLIST='["https://query.wikidata.org/sparql"]'``), then the
+``config`` mapping a caller (a test) passes.
+
+Settings:
+
+``STORE``
+    The store folder; None means ``$PMKG_STORE`` or ``./pmkg-data``. The app
+    opens it read-only, serves an in-memory snapshot of it and closes it, so
+    ``pmkg ingest`` can still write; the snapshot is refreshed when the folder
+    changes.
+``QUERY_TIMEOUT``
+    Seconds a query may run (default 10). The query is cancelled at the limit
+    and the client gets a 503. A client may ask for less with ``timeout=``.
+``ROW_LIMIT``
+    The most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) a result holds
+    (default 10000); a cut result has the header ``X-PMKG-Truncated``.
+``SERVICE_ALLOWLIST``
+    The endpoints a ``SERVICE`` clause may call (default Wikidata's,
+    ``https://query.wikidata.org/sparql``); ``[]`` refuses every SERVICE. A
+    string is read as a list separated by spaces or commas.
+``QUERY_WORKERS``
+    Queries that can run at the same time, each in its own worker process
+    (default 4); further requests wait for a free worker within their time limit.
+``STORE_CHECK_INTERVAL``
+    Seconds between checks of the store folder for changes (default 2).
+
+The SPARQL endpoint is the ``sparql`` blueprint (``kg.web.sparql``); the one
+error handler is in ``kg.web.errors``. Every response carries a
+Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -15,7 +43,16 @@ from kg import config as settings
 
 DEFAULTS = {
     "STORE": None,            # the store folder; None means $PMKG_STORE or ./pmkg-data
+    "QUERY_TIMEOUT": 10,
+    "ROW_LIMIT": 10000,
+    "SERVICE_ALLOWLIST": ["https://query.wikidata.org/sparql"],
+    "QUERY_WORKERS": 4,
+    "STORE_CHECK_INTERVAL": 2,
 }
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -27,4 +64,36 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
     if app.config["STORE"] is None:
         app.config["STORE"] = str(settings.store_path())
+    _check_settings(app)
+
+    from kg.web import errors, sparql
+
+    errors.register(app)
+    app.register_blueprint(sparql.bp)
+    app.after_request(_security_headers)
     return app
+
+
+def _check_settings(app: Flask) -> None:
+    """Normalise the settings and fail at start-up, not at the first query, if one is wrong."""
+    config = app.config
+    allow = config["SERVICE_ALLOWLIST"]
+    if isinstance(allow, str):
+        allow = allow.replace(",", " ").split()
+    config["SERVICE_ALLOWLIST"] = [str(a) for a in allow or []]
+    for key, cast, low in (("QUERY_TIMEOUT", float, 0), ("ROW_LIMIT", int, 0),
+                           ("QUERY_WORKERS", int, 0), ("STORE_CHECK_INTERVAL", float, -1)):
+        try:
+            value = cast(config[key])
+        except (TypeError, ValueError):
+            raise ValueError(f"setting {key} must be a number, not {config[key]!r}") from None
+        if not value > low:
+            raise ValueError(f"setting {key} must be more than {low}, not {value!r}")
+        config[key] = value
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response

@@ -1,0 +1,152 @@
+"""Reading a SPARQL 1.1 Protocol query request: the query, the dataset, the format and the time limit.
+
+The three ways of sending a query (https://www.w3.org/TR/sparql11-protocol/#query-operation):
+GET with ``?query=``, POST ``application/x-www-form-urlencoded`` with ``query=``
+in the body, and POST ``application/sparql-query`` with the query as the
+body. ``default-graph-uri`` and ``named-graph-uri`` may be repeated; they
+come from the body of a form POST and from the URL otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Request
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from kg.web.results import GRAPH, HTML, TABULAR
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+
+# Accept media types -> format names, in the order of preference when the client does not mind.
+TABULAR_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+    "text/html": HTML,
+}
+GRAPH_TYPES = {
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/turtle": "turtle",
+    "text/n3": "turtle",
+    "application/n-triples": "ntriples",
+    "text/plain": "ntriples",
+    "application/rdf+xml": "rdfxml",
+    "application/xml": "rdfxml",
+    "application/ld+json": "jsonld",
+    "application/json": "jsonld",
+    "application/trig": "trig",
+    "text/html": HTML,
+}
+# Values of the ``format`` parameter (SPARQLWrapper sends these too) -> (tabular, graph).
+FORMAT_PARAMS = {
+    "json": ("json", "jsonld"), "xml": ("xml", "rdfxml"), "csv": ("csv", None), "tsv": ("tsv", None),
+    "turtle": (None, "turtle"), "ttl": (None, "turtle"), "n3": (None, "turtle"),
+    "ntriples": (None, "ntriples"), "nt": (None, "ntriples"), "n-triples": (None, "ntriples"),
+    "rdfxml": (None, "rdfxml"), "rdf+xml": (None, "rdfxml"), "rdf": (None, "rdfxml"),
+    "jsonld": (None, "jsonld"), "json-ld": (None, "jsonld"), "trig": (None, "trig"), "html": (HTML, HTML),
+}
+FORMAT_NAMES = sorted(set(TABULAR) | set(GRAPH) | {HTML})
+
+
+@dataclass
+class QueryRequest:
+    query: str | None
+    default_graphs: list[str]
+    named_graphs: list[str]
+    tabular: str          # the format for SELECT and ASK results
+    graph: str            # the format for CONSTRUCT and DESCRIBE results
+    timeout: float
+    format_given: bool    # an explicit format= parameter was given
+
+
+def _params(request: Request) -> tuple[MultiDict, str | None]:
+    """The parameters that count and the query text, or refuse the request."""
+    if request.method == "GET":
+        return request.args, _one_query(request.args.getlist("query"))
+    mimetype = request.mimetype
+    if mimetype == FORM:
+        form = request.form
+        if "update" in form:
+            raise BadRequest("this endpoint is read-only: SPARQL Update is refused")
+        merged = MultiDict(list(request.args.items(multi=True)) + list(form.items(multi=True)))
+        return merged, _one_query(merged.getlist("query"))
+    if mimetype == DIRECT:
+        if "query" in request.args:
+            raise BadRequest("send the query either in the body or as the query parameter, not both")
+        try:
+            text = request.get_data(cache=False).decode(request.mimetype_params.get("charset", "utf-8"))
+        except (UnicodeDecodeError, LookupError):
+            raise BadRequest("the query is not valid UTF-8") from None
+        return request.args, text
+    if mimetype == UPDATE:
+        raise UnsupportedMediaType("this endpoint is read-only: SPARQL Update is refused")
+    raise UnsupportedMediaType(
+        f"POST a query as {FORM} (query=...) or as {DIRECT}; {mimetype or 'no content type'} is not accepted"
+    )
+
+
+def _one_query(values: list[str]) -> str | None:
+    if len(values) > 1:
+        raise BadRequest("give exactly one query parameter")
+    return values[0] if values else None
+
+
+def _formats(request: Request, params: MultiDict) -> tuple[str, str, bool]:
+    values = [v.strip().lower() for v in params.getlist("format") if v.strip()]
+    if values:
+        for value in values:
+            choice = FORMAT_PARAMS.get(value) or (TABULAR_TYPES.get(value.split(";")[0]),
+                                                  GRAPH_TYPES.get(value.split(";")[0]))
+            if choice != (None, None):
+                tabular, graph = choice
+                return (tabular or negotiate(request, TABULAR_TYPES, "json"),
+                        graph or negotiate(request, GRAPH_TYPES, "turtle"), True)
+        raise BadRequest(f"unknown format {values[0]!r}; use one of {', '.join(FORMAT_NAMES)}")
+    return negotiate(request, TABULAR_TYPES, "json"), negotiate(request, GRAPH_TYPES, "turtle"), False
+
+
+def negotiate(request: Request, types: dict[str, str], default: str) -> str:
+    """The format the Accept header prefers among ``types`` (its first entry on a tie or no header)."""
+    if not request.accept_mimetypes:
+        return default
+    best = request.accept_mimetypes.best_match(list(types))
+    return types.get(best, default) if best else default
+
+
+def _timeout(params: MultiDict, limit: float) -> float:
+    value = params.get("timeout")
+    if value is None or value == "":
+        return limit
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise BadRequest(f"timeout must be a number of seconds, not {value!r}") from None
+    if not seconds > 0:
+        raise BadRequest("timeout must be more than 0 seconds")
+    return min(seconds, limit)
+
+
+def read(request: Request, *, timeout_limit: float) -> QueryRequest:
+    """The query request in ``request``; raises BadRequest or UnsupportedMediaType."""
+    params, query = _params(request)
+    if query is not None and not query.strip():
+        raise BadRequest("the query is empty")
+    tabular, graph, given = _formats(request, params)
+    return QueryRequest(
+        query=query,
+        default_graphs=params.getlist("default-graph-uri"),
+        named_graphs=params.getlist("named-graph-uri"),
+        tabular=tabular,
+        graph=graph,
+        timeout=_timeout(params, timeout_limit),
+        format_given=given,
+    )

@@ -1,0 +1,182 @@
+"""Look at a SPARQL request before it runs: refuse updates, unknown graphs and foreign SERVICEs.
+
+pyoxigraph has no public algebra API, so the query is parsed here with
+rdflib's SPARQL parser (``parseQuery`` then ``translateQuery``) and the
+algebra is walked for ``SERVICE`` clauses and the dataset clauses
+(``FROM``/``FROM NAMED``). As a cross-check that does not depend on rdflib
+parsing the query the way pyoxigraph does, a small tokenizer counts the
+``SERVICE`` and ``FROM`` keywords in the text (after the ``\\uXXXX`` escapes
+SPARQL expands before parsing, outside strings, IRIs and comments). A query
+is only allowed to reach a network-capable worker if both agree.
+
+This check gives clear refusals; the boundary that holds even if it were
+wrong is elsewhere: queries without an allowlisted SERVICE run in a worker
+process with no network at all (see ``kg.web.executor``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pyparsing.exceptions import ParseBaseException
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import URIRef
+
+UPDATE_REFUSED = "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, ...) is refused"
+FORMS = {"SelectQuery": "SELECT", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE", "AskQuery": "ASK"}
+
+
+class Refused(Exception):
+    """The request is refused; the message says why and is meant for the client."""
+
+
+@dataclass
+class QueryInfo:
+    """What the guard learnt about a query. ``form`` is None if rdflib could not parse it."""
+
+    form: str | None = None
+    services: list[str] = field(default_factory=list)
+    from_graphs: list[str] = field(default_factory=list)
+    from_named: list[str] = field(default_factory=list)
+    has_dataset_clause: bool = False
+
+    @property
+    def needs_network(self) -> bool:
+        return bool(self.services)
+
+
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# Comments, strings (long ones first) and IRIs: removed before keywords are counted.
+_SKIP = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\s]*>"
+    r"|#[^\n\r]*",
+    re.DOTALL,
+)
+# A keyword is a bare word: not part of a variable (?x, $x), a prefixed name (a:b) or a longer word.
+_KEYWORD = r"(?<![\w?$:.\-]){}(?![\w:\-])"
+_SERVICE = re.compile(_KEYWORD.format("SERVICE"), re.IGNORECASE)
+_FROM = re.compile(_KEYWORD.format("FROM"), re.IGNORECASE)
+
+
+def expand_escapes(text: str) -> str:
+    """Expand ``\\uXXXX`` and ``\\UXXXXXXXX`` as SPARQL does before parsing."""
+
+    def one(match: re.Match) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else match.group(0)
+
+    return _UNICODE_ESCAPE.sub(one, text)
+
+
+def bare_text(text: str) -> str:
+    """The query with comments, strings and IRIs blanked out, escapes expanded."""
+    return _SKIP.sub(" ", expand_escapes(text))
+
+
+def keyword_count(text: str, keyword: re.Pattern) -> int:
+    return len(keyword.findall(bare_text(text)))
+
+
+def _walk_services(node, found: list) -> None:
+    if isinstance(node, CompValue):
+        if node.name == "ServiceGraphPattern":
+            found.append(node.get("term"))
+        for value in node.values():
+            _walk_services(value, found)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _walk_services(value, found)
+
+
+def inspect(text: str) -> QueryInfo:
+    """Parse ``text`` as a query; raise Refused for an update. Unparseable text gives ``form=None``."""
+    try:
+        parsed = parseQuery(text)
+    except ParseBaseException:
+        parsed = None
+    except RecursionError:
+        raise Refused("the query is nested too deeply to be checked") from None
+    if parsed is None:
+        if _is_update(text):
+            raise Refused(UPDATE_REFUSED)
+        return QueryInfo(has_dataset_clause=keyword_count(text, _FROM) > 0)
+    try:
+        algebra = translateQuery(parsed)
+    except Exception as error:  # noqa: BLE001 - rdflib raises plain Exception for semantic errors
+        # The text is a query rdflib will not evaluate (e.g. a variable reused in
+        # a BIND); pyoxigraph gives the authoritative verdict, without network.
+        del error
+        return QueryInfo(has_dataset_clause=keyword_count(text, _FROM) > 0)
+    info = QueryInfo(form=FORMS.get(parsed[1].name))
+    terms: list = []
+    _walk_services(algebra.algebra, terms)
+    for term in terms:
+        if not isinstance(term, URIRef):
+            raise Refused("SERVICE with a variable endpoint is refused; name the endpoint IRI")
+        info.services.append(str(term))
+    for clause in algebra.algebra.get("datasetClause") or []:
+        if not isinstance(clause, CompValue):
+            continue
+        if "default" in clause:
+            info.from_graphs.append(str(clause["default"]))
+        if "named" in clause:
+            info.from_named.append(str(clause["named"]))
+    info.has_dataset_clause = bool(info.from_graphs or info.from_named)
+    return info
+
+
+def _is_update(text: str) -> bool:
+    try:
+        parseUpdate(text)
+    except (ParseBaseException, RecursionError):
+        return False
+    return True
+
+
+_UPDATE_START = re.compile(
+    r"^\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*)*(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+
+
+def is_update(text: str) -> bool:
+    """True if ``text`` is a SPARQL Update rather than a query (cheap test first, then rdflib)."""
+    return bool(_UPDATE_START.match(bare_text(text))) or _is_update(text)
+
+
+def check(text: str, *, allowlist: list[str], graphs: set[str]) -> QueryInfo:
+    """Inspect ``text`` and refuse what the endpoint does not run.
+
+    ``allowlist`` holds the SERVICE endpoints the operator allows, ``graphs``
+    the named graphs of the store (FROM and FROM NAMED may only name those).
+    Queries with neither keyword are not parsed here (parsing with rdflib
+    costs 2-120 ms): pyoxigraph parses them in the worker.
+    """
+    bare = bare_text(text)
+    if _UPDATE_START.match(bare):
+        raise Refused(UPDATE_REFUSED)
+    services_in_text = len(_SERVICE.findall(bare))
+    if not services_in_text and not _FROM.search(bare):
+        return QueryInfo()
+    info = inspect(text)
+    if info.form is None:
+        if services_in_text:
+            raise Refused("the query could not be checked for SERVICE clauses, so it is refused")
+        return info
+    if services_in_text != len(info.services):
+        raise Refused("the query's SERVICE clauses could not be checked, so it is refused")
+    for service in info.services:
+        if service not in allowlist:
+            allowed = ", ".join(f"<{s}>" for s in allowlist) or "none"
+            raise Refused(f"SERVICE <{service}> is not allowed; this endpoint allows: {allowed}")
+    unknown = [g for g in info.from_graphs + info.from_named if g not in graphs]
+    if unknown:
+        raise Refused(f"FROM names a graph that is not in the store: <{unknown[0]}>")
+    return info

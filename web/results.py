@@ -1,0 +1,128 @@
+"""Result formats, and running one query against a store into bytes (inside a worker).
+
+``execute`` is what a worker process calls for each request: it runs the query
+with pyoxigraph, stops after the row limit, and serialises in the format the
+view chose. SELECT rows are first written as SPARQL JSON here (pyoxigraph
+cannot serialise a truncated iterator) and re-serialised by pyoxigraph for
+XML, CSV and TSV, so those formats are exactly pyoxigraph's.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+
+from kg.errors import PmkgError, QuerySyntaxError
+from kg.namespaces import PREFIXES
+from kg.store import Store
+
+# name -> (pyoxigraph format, media type sent)
+TABULAR = {
+    "json": (ox.QueryResultsFormat.JSON, "application/sparql-results+json"),
+    "xml": (ox.QueryResultsFormat.XML, "application/sparql-results+xml"),
+    "csv": (ox.QueryResultsFormat.CSV, "text/csv; charset=utf-8"),
+    "tsv": (ox.QueryResultsFormat.TSV, "text/tab-separated-values; charset=utf-8"),
+}
+GRAPH = {
+    "turtle": (ox.RdfFormat.TURTLE, "text/turtle; charset=utf-8"),
+    "ntriples": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+    "rdfxml": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
+    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
+    "trig": (ox.RdfFormat.TRIG, "application/trig; charset=utf-8"),
+}
+HTML = "html"  # rendered by the view from JSON results or Turtle
+# Entity IRIs have slashes after id/, which a prefixed name would have to escape.
+OUTPUT_PREFIXES = {p: iri for p, iri in PREFIXES.items() if p != "pmkgid"}
+
+
+def term_json(term) -> dict:
+    """One RDF term in the SPARQL 1.1 JSON results format."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {
+            "subject": term_json(term.subject), "predicate": term_json(term.predicate), "object": term_json(term.object),
+        }}
+    raise PmkgError(f"cannot write the term {term!r}")
+
+
+def _solutions(results: ox.QuerySolutions, row_limit: int) -> tuple[dict, bool]:
+    names = [v.value for v in results.variables]
+    rows = []
+    truncated = False
+    for solution in results:
+        if len(rows) >= row_limit:
+            truncated = True
+            break
+        row = {}
+        for name in names:
+            value = solution[name]
+            if value is not None:
+                row[name] = term_json(value)
+        rows.append(row)
+    return {"head": {"vars": names}, "results": {"bindings": rows}}, truncated
+
+
+def _graph(results: ox.QueryTriples, row_limit: int, fmt: str) -> tuple[bytes, bool, int]:
+    triples = []
+    truncated = False
+    for triple in results:
+        if len(triples) >= row_limit:
+            truncated = True
+            break
+        triples.append(triple)
+    rdf_format = GRAPH["turtle" if fmt == HTML else fmt][0]
+    items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if fmt == "trig" else triples
+    prefixes = OUTPUT_PREFIXES if fmt in ("turtle", "trig", HTML) else None
+    return ox.serialize(items, None, rdf_format, prefixes=prefixes), truncated, len(triples)
+
+
+def execute(store: Store, request: dict) -> dict:
+    """Run one request (see ``kg.web.sparql``) and return a picklable answer.
+
+    The answer is ``{"ok": True, "kind": "tabular"|"boolean"|"graph", "format", "body",
+    "truncated", "rows"}`` or ``{"ok": False, "error": "syntax"|"failed", "message"}``.
+    """
+    try:
+        results = store.query(
+            request["query"],
+            union_default_graph=request["union"],
+            default_graph=request["default_graph"],
+            named_graphs=request["named_graphs"],
+        )
+        row_limit = request["row_limit"]
+        if isinstance(results, ox.QueryBoolean):
+            fmt = request["tabular"]
+            if fmt in (HTML, "json"):
+                body = json.dumps({"head": {}, "boolean": bool(results)}).encode()
+            else:
+                body = results.serialize(format=TABULAR[fmt][0])
+            return {"ok": True, "kind": "boolean", "format": fmt, "body": body, "truncated": False, "rows": 1}
+        if isinstance(results, ox.QuerySolutions):
+            fmt = request["tabular"]
+            data, truncated = _solutions(results, row_limit)
+            body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+            if fmt not in (HTML, "json"):
+                parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+                body = parsed.serialize(format=TABULAR[fmt][0])
+            rows = len(data["results"]["bindings"])
+            return {"ok": True, "kind": "tabular", "format": fmt, "body": body, "truncated": truncated, "rows": rows}
+        fmt = request["graph"]
+        body, truncated, rows = _graph(results, row_limit, fmt)
+        return {"ok": True, "kind": "graph", "format": fmt, "body": body, "truncated": truncated, "rows": rows}
+    except QuerySyntaxError as error:
+        return {"ok": False, "error": "syntax", "message": str(error)}
+    except (OSError, ValueError, RuntimeError, TypeError, PmkgError) as error:
+        # Evaluation errors (e.g. a SERVICE that cannot be reached): one line, no trace.
+        message = " ".join(str(error).split())[:500] or type(error).__name__
+        return {"ok": False, "error": "failed", "message": f"the query failed: {message}"}
