@@ -17,6 +17,7 @@ from kg.errors import PmkgError
 from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
 from kg.reference import REFERENCE_GRAPH
 from kg.store import SHAPES_GRAPH, Format, Store
+from kg.link.cli import link
 from kg.web.cli import serve
 
 RESULT_FORMATS = {
@@ -307,3 +308,4 @@ def docs(output_dir: Path):
 
 
 main.add_command(serve)
+main.add_command(link)
