@@ -66,10 +66,13 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["STORE"] = str(settings.store_path())
     _check_settings(app)
 
-    from kg.web import errors, sparql
+    from kg.web import entities, errors, page, queries, sparql
 
     errors.register(app)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(queries.bp)
+    app.register_blueprint(entities.bp)
+    app.register_blueprint(page.bp)
     app.after_request(_security_headers)
     return app
 
