@@ -26,6 +26,7 @@ SCHEMA = "https://schema.org/"
 PROV = "http://www.w3.org/ns/prov#"
 ORG = "http://www.w3.org/ns/org#"
 TIME = "http://www.w3.org/2006/time#"
+FOAF = "http://xmlns.com/foaf/0.1/"
 TYPE = ox.NamedNode(RDF + "type")
 SOFTWARE = ox.NamedNode(f"{ID}software/pmkg-{__version__}")
 
@@ -86,7 +87,10 @@ class GraphWriter:
             self.add(publisher, TYPE, _p("NewsPublisher"))
             self.add(publisher, _p("name"), ox.Literal(art.publisher))
         for author in art.authors:
-            person = self.person(author)
+            # an author is a foaf:Person, not a pmkg:Person: not someone the reporting is about
+            person = ox.NamedNode(identity.person_iri(author))
+            self.add(person, TYPE, ox.NamedNode(FOAF + "Person"))
+            self.add(person, _p("name"), ox.Literal(author))
             self.add(a, ox.NamedNode(SCHEMA + "author"), person)
         self.add(a, _p("retrievedFrom"), ox.NamedNode(art.location))
         self.add(a, _p("retrievedAt"), _date_literal(self.extracted_at))
