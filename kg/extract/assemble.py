@@ -347,7 +347,7 @@ class Builder:
             if not relevant:
                 continue
             for body in self.bodies_named(sentence):
-                if body in investigations and events.MISCONDUCT.search(text):
+                if body in investigations and events.speaks_of_misconduct(text):
                     investigations[body].kinds.add("misconduct")  # "the Ombudsman recommended misconduct proceedings"
             for hit in events.outcomes_in(text):
                 if not here and not self._about_officers(text) and hit.code not in OFFICER_ONLY_OUTCOMES:

@@ -124,9 +124,14 @@ def explicit_kinds(text: str) -> set[str]:
                  r"\bcps\b|\bpublic prosecution service\b|\bprocurator fiscal\b|\bfraud\b|"
                  r"\bwhether (?:he|she|they|the officers?) (?:had )?committed\b", text, re.IGNORECASE):
         kinds.add("criminal")
-    if MISCONDUCT.search(text):
+    if speaks_of_misconduct(text):
         kinds.add("misconduct")
     return kinds
+
+
+def speaks_of_misconduct(text: str) -> bool:
+    """Misconduct wording, not counting the word "Conduct" in a body's name."""
+    return bool(MISCONDUCT.search(re.sub(r"\bOffice (?:for|of) Police Conduct\b", "", text)))
 
 
 CRIMINAL_SIGNAL = re.compile(r"\bfile (?:of evidence )?(?:was |has been |had been )?(?:sent|passed|submitted|referred|"
