@@ -159,3 +159,25 @@ def test_article_without_misconduct_gives_no_misconduct_facts():
             "and a sergeant said the building would make the force more visible.")
     result = extract(read_text(text, location="urn:pmkg:test"))
     assert not (result.outcomes or result.allegations or result.investigations)
+
+
+def test_former_detective_and_the_bodies_name_is_not_a_kind(facts):
+    result = facts["avon-detective-admits"]
+    jennings = named(result)["Sarah Jennings"]
+    assert (jennings.rank, jennings.force, jennings.status) == (
+        "detective-constable", "avon-and-somerset-constabulary", "former")
+    assert "Mark Talbot" not in named(result)  # quoted, not connected to the case
+    (investigation,) = result.investigations
+    assert "misconduct" not in investigation.kinds  # "Office for Police Conduct" is a name
+    assert {"conviction", "resigned"} <= types(result)
+    assert {"abuse-of-position-for-sexual-purpose", "failure-to-report"} <= result.allegations[0].categories
+
+
+def test_scottish_case_acquittal_charge_and_pirc(facts):
+    result = facts["scotland-constable-acquitted"]
+    assert named(result)["Euan Lockhart"].force == "police-scotland"
+    assert {"acquittal", "criminal-charge", "restricted-duties"} <= types(result)
+    (investigation,) = result.investigations
+    assert investigation.body == "police-investigations-and-review-commissioner"
+    assert investigation.kinds == {"criminal"}
+    assert "Fiona Laing" not in named(result)  # the sheriff

@@ -41,12 +41,12 @@ def ingested(tmp_path_factory) -> Path:
     store_dir = tmp_path_factory.mktemp("articles") / "store"
     result = pmkg("ingest", "--store", store_dir, "--quiet", ARTICLES)
     assert result.exit_code == 0, result.output
-    assert "articles: 4 read, 0 skipped, 0 failed" in result.output
+    assert "articles: 6 read, 0 skipped, 0 failed" in result.output
     return store_dir
 
 
 def test_one_graph_per_article_that_conforms(ingested):
-    assert len(article_graphs(ingested)) == 4
+    assert len(article_graphs(ingested)) == 6
     result = pmkg("validate", "--store", ingested)
     assert result.exit_code == 0, result.output
 

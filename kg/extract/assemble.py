@@ -334,7 +334,9 @@ class Builder:
                 inv.subject_count = inv.subject_count or found.subject_count
                 inv.status = found.status or inv.status
                 inv.evidence.append(self.evidence(index, "rule:investigation/body-and-kind"))
-            relevant = bool(here) or bool(CUE.search(text)) and self._about_officers(text) or any(
+            # a sentence that names nobody, in an article about one officer, is about that officer
+            about_the_one = len(self.all_subjects()) == 1 and not any(e.label_ == "PERSON" for e in sentence.ents)
+            relevant = bool(here) or bool(CUE.search(text)) and (self._about_officers(text) or about_the_one) or any(
                 hit.code in OFFICER_ONLY_OUTCOMES for hit in events.outcomes_in(text))
             for hit in events.allegations_in(sentence.text) if relevant or ALLEGATION_CUE.search(text) else []:
                 allegation.categories.add(hit.code)
@@ -350,7 +352,7 @@ class Builder:
                 if body in investigations and events.speaks_of_misconduct(text):
                     investigations[body].kinds.add("misconduct")  # "the Ombudsman recommended misconduct proceedings"
             for hit in events.outcomes_in(text):
-                if not here and not self._about_officers(text) and hit.code not in OFFICER_ONLY_OUTCOMES:
+                if not (here or self._about_officers(text) or about_the_one or hit.code in OFFICER_ONLY_OUTCOMES):
                     continue
                 outcome = Outcome(key=f"r{len(self.facts.outcomes) + 1}", type=hit.code,
                                   subjects=here or self.default_subjects(text), stage=hit.stage)
