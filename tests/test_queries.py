@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+import pyoxigraph as ox
 
 from kg import resources
 from kg.store import Store
@@ -36,7 +37,14 @@ def test_query_has_headers_parses_and_is_documented(path, sample_store):
     text = path.read_text(encoding="utf-8")
     assert re.search(r"^#\+ summary: \S", text, re.MULTILINE), "no #+ summary: header"
     assert re.search(r"^#\+ description: \S", text, re.MULTILINE), "no #+ description: header"
-    list(sample_store.query(text, union_default_graph=True))  # raises on a syntax error
+    if "SERVICE <https://query.wikidata.org/sparql>" in text:
+        # pyoxigraph would call Wikidata; tests/test_web_queries.py runs these against a local endpoint.
+        from rdflib.plugins.sparql.parser import parseQuery
+        parseQuery(text)
+    else:
+        results = sample_store.query(text, union_default_graph=True)  # raises on a syntax error
+        if not isinstance(results, ox.QueryBoolean):  # ASK queries answer a boolean
+            list(results)
     assert f"`{path.name}`" in (ROOT / "README.md").read_text(encoding="utf-8"), "not in the README"
 
 

@@ -29,6 +29,9 @@ Settings:
     (default 4); further requests wait for a free worker within their time limit.
 ``STORE_CHECK_INTERVAL``
     Seconds between checks of the store folder for changes (default 2).
+``WIKIDATA_ENDPOINT``
+    Where the federated saved queries (``queries/wikidata-*.rq``) send their
+    ``SERVICE`` calls (default Wikidata's); it must also be on the allowlist.
 
 The SPARQL endpoint is the ``sparql`` blueprint (``kg.web.sparql``); the one
 error handler is in ``kg.web.errors``. Every response carries a
@@ -48,6 +51,7 @@ DEFAULTS = {
     "SERVICE_ALLOWLIST": ["https://query.wikidata.org/sparql"],
     "QUERY_WORKERS": 4,
     "STORE_CHECK_INTERVAL": 2,
+    "WIKIDATA_ENDPOINT": "https://query.wikidata.org/sparql",
 }
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -84,6 +88,8 @@ def _check_settings(app: Flask) -> None:
     if isinstance(allow, str):
         allow = allow.replace(",", " ").split()
     config["SERVICE_ALLOWLIST"] = [str(a) for a in allow or []]
+    if not str(config["WIKIDATA_ENDPOINT"]).startswith(("http://", "https://")):
+        raise ValueError(f"setting WIKIDATA_ENDPOINT must be an http(s) URL, not {config['WIKIDATA_ENDPOINT']!r}")
     for key, cast, low in (("QUERY_TIMEOUT", float, 0), ("ROW_LIMIT", int, 0),
                            ("QUERY_WORKERS", int, 0), ("STORE_CHECK_INTERVAL", float, -1)):
         try:

@@ -1,5 +1,220 @@
-"""Saved queries (queries/*.rq): the list, one page per query, its .json/.csv/.ttl twins and /openapi.json."""
+"""Saved queries (queries/*.rq): the list, one page per query, its .json/.csv/.ttl twins and /openapi.json.
 
-from flask import Blueprint
+* ``/queries/`` lists the saved queries; ``/queries.json`` is the same list as
+  a JSON array (name, summary, description, tags, form, parameters, query,
+  chart, url), which the home page reads.
+* ``/queries/NAME`` is a form with the query's parameters, the results table
+  and its chart; ``/queries/NAME.json`` is the same page as JSON (the query's
+  description, the values used, ``results`` as a SPARQL 1.1 JSON results
+  document or ``turtle`` for CONSTRUCT, and ``chart`` data);
+  ``/queries/NAME.csv`` the rows as CSV; ``/queries/NAME.ttl`` a CONSTRUCT's
+  graph as Turtle.
+* ``/openapi.json`` is an OpenAPI 3 document with one operation per saved query.
+
+Parameters come from the URL (``?officer=https://...``) and are bound as RDF
+terms by ``kg.saved_queries``; queries run like ``/sparql`` ones, through
+the query guard and the executor, under the same time and row limits. The
+``WIKIDATA_ENDPOINT`` setting (default Wikidata's) sends the federated saved
+queries' SERVICE calls elsewhere; it must also be in ``SERVICE_ALLOWLIST``.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from werkzeug.exceptions import BadRequest, NotFound, ServiceUnavailable
+
+from kg import saved_queries
+from kg.errors import StoreError
+from kg.saved_queries import ParameterError, SavedQuery, UnknownQuery
+from kg.web import query_guard, sparql
+from kg.web.executor import Busy, QueryTimeout, WorkerFailed
 
 bp = Blueprint("queries", __name__)
+TWINS = {"json", "csv", "ttl"}
+SCHEMAS = {"iri": {"type": "string", "format": "uri"}, "integer": {"type": "integer"},
+           "date": {"type": "string", "format": "date"}, "en": {"type": "string"}, "string": {"type": "string"}}
+
+
+@bp.after_request
+def cors(response: Response) -> Response:
+    if request.method == "GET" and response.mimetype != "text/html":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _endpoint() -> str | None:
+    return current_app.config.get("WIKIDATA_ENDPOINT") or None
+
+
+def _entry(query: SavedQuery) -> dict:
+    entry = query.as_dict(endpoint=_endpoint())
+    entry["url"] = url_for("queries.one", name=query.name, _external=True)
+    return entry
+
+
+@bp.route("/queries/")
+def index():
+    entries = [_entry(q) for q in saved_queries.load_all().values()]
+    return render_template("queries.html", queries=entries)
+
+
+@bp.route("/queries.json")
+def index_json():
+    return jsonify([_entry(q) for q in saved_queries.load_all().values()])
+
+
+@bp.route("/openapi.json")
+def openapi():
+    paths = {}
+    for query in saved_queries.load_all().values():
+        produces = {"text/turtle": {}} if query.form in ("CONSTRUCT", "DESCRIBE") else {"text/csv": {}}
+        paths[f"/queries/{query.name}.json"] = {"get": {
+            "operationId": query.name.replace("-", "_"),
+            "summary": query.summary,
+            "description": query.description + f"\n\nAlso as /queries/{query.name}"
+                           + (".ttl" if query.form in ("CONSTRUCT", "DESCRIBE") else ".csv") + ".",
+            "tags": list(query.tags),
+            "parameters": [_openapi_parameter(p) for p in query.parameters],
+            "responses": {
+                "200": {"description": "the query's description, the values used and the results",
+                        "content": {"application/json": {}, **produces}},
+                "400": {"description": "a parameter is missing or ill-typed (the message names it)"},
+                "503": {"description": "the query did not finish within the time limit"},
+            },
+        }}
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "pmkg saved queries", "version": "1",
+                 "description": "Saved SPARQL queries over the pmkg knowledge graph of police misconduct."},
+        "servers": [{"url": request.host_url.rstrip("/")}],
+        "paths": paths,
+    }
+    return jsonify(document)
+
+
+def _openapi_parameter(parameter) -> dict:
+    schema = dict(SCHEMAS[parameter.type])
+    if parameter.enum:
+        schema["enum"] = list(parameter.enum)
+    out = {"name": parameter.name, "in": "query", "required": parameter.required,
+           "description": saved_queries.describe_type(parameter.type), "schema": schema}
+    if parameter.default is not None:
+        out["example"] = parameter.default
+    return out
+
+
+@bp.route("/queries/<name>")
+def one(name: str):
+    base, dot, twin = name.rpartition(".")
+    if dot and twin not in TWINS:
+        raise NotFound(f"no such format .{twin}; use .json, .csv or .ttl")
+    try:
+        query = saved_queries.get(base if dot else name)
+    except UnknownQuery as error:
+        raise NotFound(str(error)) from None
+    values = {p.name: request.args.get(p.name, "").strip() for p in query.parameters}
+    if not dot:
+        return _page(query, values)
+    if twin == "json":
+        return _json(query, values)
+    graph = query.form in ("CONSTRUCT", "DESCRIBE")
+    if (twin == "ttl") != graph:
+        raise NotFound(f"{query.name} is a {query.form} query: use .json or "
+                       + (".ttl" if graph else ".csv"))
+    answer = run(query, values, "csv" if twin == "csv" else "turtle")
+    media_type = "text/csv; charset=utf-8" if twin == "csv" else "text/turtle; charset=utf-8"
+    return _with_truncation(Response(answer["body"], content_type=media_type), answer)
+
+
+def _with_truncation(response: Response, answer: dict) -> Response:
+    if answer["truncated"]:
+        response.headers["X-PMKG-Truncated"] = f"results cut at the row limit of {current_app.config['ROW_LIMIT']}"
+    return response
+
+
+def _json(query: SavedQuery, values: dict):
+    answer = run(query, values, "json")
+    out = _entry(query)
+    out["values"] = {k: v for k, v in values.items() if v}
+    out["truncated"] = answer["truncated"]
+    if answer["kind"] == "graph":
+        out["turtle"] = answer["body"].decode("utf-8")
+        out["results"] = None
+    else:
+        out["results"] = json.loads(answer["body"])
+    out["chart"] = chart_data(query, out["results"])
+    return _with_truncation(jsonify(out), answer)
+
+
+def _page(query: SavedQuery, values: dict):
+    missing = [p.name for p in query.parameters if p.required and not values[p.name]]
+    given = urlencode({k: v for k, v in values.items() if v})
+    twins = {twin: url_for("queries.one", name=f"{query.name}.{twin}") + (f"?{given}" if given else "")
+             for twin in ("json", "ttl" if query.form in ("CONSTRUCT", "DESCRIBE") else "csv")}
+    context = {"query": _entry(query), "values": values, "truncated": False, "ran": False, "twins": twins,
+               "row_limit": current_app.config["ROW_LIMIT"], "names": [], "rows": [], "text": None,
+               "boolean": None, "chart": None}
+    if missing and not any(values.values()):
+        context["values"] = {p.name: p.default or "" for p in query.parameters}
+        return render_template("query_page.html", **context)
+    answer = run(query, values, "json")
+    context.update(ran=True, truncated=answer["truncated"])
+    if answer["kind"] == "graph":
+        context["text"] = answer["body"].decode("utf-8")
+    else:
+        results = json.loads(answer["body"])
+        if answer["kind"] == "boolean":
+            context["boolean"] = results["boolean"]
+        else:
+            context.update(names=results["head"]["vars"], rows=results["results"]["bindings"])
+        context["chart"] = chart_data(query, results)
+    return render_template("query_page.html", **context)
+
+
+def chart_data(query: SavedQuery, results: dict | None) -> dict | None:
+    """The chart's points ({x, y, series}) from SPARQL JSON results, with bar widths for the page."""
+    if query.chart is None or not results or "results" not in results:
+        return None
+    chart = query.chart
+    points = []
+    for row in results["results"]["bindings"]:
+        try:
+            y = float(row[chart.y]["value"])
+        except (KeyError, ValueError):
+            continue
+        x = row.get(chart.x, {}).get("value", "")
+        series = row.get(chart.series, {}).get("value") if chart.series else None
+        points.append({"x": x, "y": y, "series": series})
+    top = max((p["y"] for p in points), default=0) or 1
+    for point in points:
+        point["width"] = round(max(point["y"], 0) / top * 400, 1)
+    return {**chart.as_dict(), "points": points}
+
+
+def run(query: SavedQuery, values: dict, fmt: str) -> dict:
+    """Bind ``values``, check and run ``query``; the executor's answer (``fmt``: json, csv or turtle)."""
+    config = current_app.config
+    try:
+        substitutions = query.bind(values)
+        text = query.text(endpoint=_endpoint())
+    except ParameterError as error:
+        raise BadRequest(str(error)) from None
+    try:
+        info = query_guard.check(text, allowlist=list(config["SERVICE_ALLOWLIST"]), graphs=sparql._graphs())
+    except query_guard.Refused as refusal:
+        raise BadRequest(str(refusal)) from None
+    job = {"query": text, "union": not info.has_dataset_clause, "default_graph": None, "named_graphs": None,
+           "row_limit": int(config["ROW_LIMIT"]), "tabular": fmt if fmt in ("json", "csv") else "json",
+           "graph": "turtle", "substitutions": substitutions}
+    try:
+        answer = sparql.executor().run(job, timeout=float(config["QUERY_TIMEOUT"]), network=info.needs_network)
+    except (QueryTimeout, Busy, StoreError) as error:
+        raise ServiceUnavailable(str(error)) from None
+    except WorkerFailed as error:
+        raise sparql.QueryFailed(str(error)) from None
+    if not answer["ok"]:
+        raise sparql.QueryFailed(answer["message"])
+    return answer

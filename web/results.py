@@ -90,6 +90,10 @@ def _graph(results: ox.QueryTriples, row_limit: int, fmt: str) -> tuple[bytes, b
 def execute(store: Store, request: dict) -> dict:
     """Run one request (see ``kg.web.sparql``) and return a picklable answer.
 
+    ``request["substitutions"]``, if present, maps variable names (without
+    ``?``) to pyoxigraph terms (which pickle) bound before evaluation: how
+    saved queries (``kg.web.queries``) pass their parameters.
+
     The answer is ``{"ok": True, "kind": "tabular"|"boolean"|"graph", "format", "body",
     "truncated", "rows"}`` or ``{"ok": False, "error": "syntax"|"failed", "message"}``.
     """
@@ -99,6 +103,7 @@ def execute(store: Store, request: dict) -> dict:
             union_default_graph=request["union"],
             default_graph=request["default_graph"],
             named_graphs=request["named_graphs"],
+            substitutions=request.get("substitutions") or None,
         )
         row_limit = request["row_limit"]
         if isinstance(results, ox.QueryBoolean):
