@@ -230,19 +230,30 @@ def render_table(results) -> str:
 )
 @click.option("--graph", help="Export only this named graph.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default stdout).")
-def export(store_dir: Path, fmt: str, graph: str | None, output: Path | None):
+@click.option("--void/--no-void", default=True, show_default=True,
+              help="With -o, also write a VoID description of the dataset beside it (FILE stem + .void.ttl).")
+def export(store_dir: Path, fmt: str, graph: str | None, output: Path | None, void: bool):
     """Write the store as RDF, streamed (memory does not grow with the store).
 
     Turtle and JSON-LD write the union of all graphs (a triple held by
     several graphs may be repeated) or the one --graph. JSON-LD is written
-    flat (expanded, no context or framing).
+    flat (expanded, no context or framing). With -o, a VoID description
+    (triples, entities per class, links to Wikidata and data.police.uk,
+    licence, last modified) is written beside the file.
     """
     with Store(store_dir, read_only=True) as store:
         if output is None:
             store.dump(sys.stdout.buffer, format=fmt, graph=graph)
             sys.stdout.buffer.flush()
-        else:
-            store.dump(output, format=fmt, graph=graph)
+            return
+        store.dump(output, format=fmt, graph=graph)
+        if void:
+            from kg import void as void_description
+
+            description = output.with_name(output.name.split(".")[0] + ".void.ttl")
+            description.write_bytes(void_description.serialize(
+                void_description.describe(store, dumps=[output.resolve().as_uri()])))
+            click.echo(f"wrote {output} and its VoID description {description}", err=True)
 
 
 @main.command()

@@ -254,13 +254,16 @@ class Store:
         prefixes = PREFIXES if fmt in (Format.TURTLE, Format.TRIG) else None
         if isinstance(output, Path):
             output = str(output)
-        if graph is None and fmt.keeps_graphs:
-            return store.dump(output, fmt.ox, prefixes=prefixes)
         if graph is not None and not self.contains_graph(graph):
             raise PmkgError(f"no graph <{graph}> in the store")
-        quads = self.quads(graph)
-        items = quads if fmt.keeps_graphs else (q.triple for q in quads)
-        return ox.serialize(items, output, fmt.ox, prefixes=prefixes)
+        try:
+            if graph is None and fmt.keeps_graphs:
+                return store.dump(output, fmt.ox, prefixes=prefixes)
+            quads = self.quads(graph)
+            items = quads if fmt.keeps_graphs else (q.triple for q in quads)
+            return ox.serialize(items, output, fmt.ox, prefixes=prefixes)
+        except OSError as error:
+            raise PmkgError(f"cannot write {output}: {error}") from None
 
     def snapshot(self) -> Store:
         """An in-memory copy of the whole dataset, for fast read-heavy serving."""

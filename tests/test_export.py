@@ -94,3 +94,21 @@ def test_unknown_graph_is_an_error(loaded):
     result = CliRunner().invoke(main, ["export", "--store", str(store), "--graph", "https://example.org/none"])
     assert result.exit_code == 1
     assert result.output.strip() == "Error: no graph <https://example.org/none> in the store"
+
+
+def test_export_to_a_file_writes_a_void_description_beside_it(loaded, tmp_path):
+    store, expected = loaded
+    target = tmp_path / "dump.trig"
+    result = CliRunner().invoke(main, ["export", "--store", str(store), "--format", "trig", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    void = rdflib.Graph().parse(tmp_path / "dump.void.ttl", format="turtle")
+    triples = {int(o) for o in void.objects(None, rdflib.URIRef("http://rdfs.org/ns/void#triples"))}
+    assert sum(len(g) for g in expected.values()) in triples
+    assert (None, rdflib.URIRef("http://rdfs.org/ns/void#dataDump"), rdflib.URIRef(target.resolve().as_uri())) in void
+
+
+def test_export_into_a_missing_folder_is_one_line(loaded, tmp_path):
+    store, _ = loaded
+    result = CliRunner().invoke(main, ["export", "--store", str(store), "-o", str(tmp_path / "no" / "x.ttl")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot write") and "Traceback" not in result.output

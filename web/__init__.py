@@ -29,6 +29,9 @@ Settings:
     (default 4); further requests wait for a free worker within their time limit.
 ``STORE_CHECK_INTERVAL``
     Seconds between checks of the store folder for changes (default 2).
+``DOCS_DIR``
+    The folder the ontology documentation is generated into on first request
+    (``kg.docs.build``); None means ``docs`` in the instance folder.
 ``WIKIDATA_ENDPOINT``
     Where the federated saved queries (``queries/wikidata-*.rq``) send their
     ``SERVICE`` calls (default Wikidata's); it must also be on the allowlist.
@@ -52,6 +55,7 @@ DEFAULTS = {
     "QUERY_WORKERS": 4,
     "STORE_CHECK_INTERVAL": 2,
     "WIKIDATA_ENDPOINT": "https://query.wikidata.org/sparql",
+    "DOCS_DIR": None,         # where the ontology docs are generated; None means <instance folder>/docs
 }
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
