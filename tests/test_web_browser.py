@@ -1,0 +1,162 @@
+"""The home page in headless Chromium (Debian's, driven by Playwright) against a real server on loopback.
+
+Opens the page, runs a saved query in YASGUI, sees the table, follows a result
+link to an entity page and sees a supporting sentence, saving screenshots under
+tmp_path; every request the page makes is recorded and must stay on 127.0.0.1.
+Steps that need the saved-queries list or the entity pages xfail while those
+routes are missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kg.ingest import ingest
+from kg.store import Store
+from kg.web.page import REPOSITORY, VENDOR
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SAVED_QUERY = "officers"
+
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium at /usr/bin/chromium: run scripts/setup.sh"),
+    pytest.mark.skipif(not (REPOSITORY / "node_modules" / VENDOR["yasgui"]).is_dir(),
+                       reason="node_modules is not installed: run scripts/setup.sh"),
+]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser") / "store"
+    with Store.create(path) as store:
+        store.load(ROOT / "samples" / "sample-case.trig", format="trig")
+        ingest(store, [ROOT / "tests" / "fixtures" / "extract"])
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from kg.web.cli import serve; serve()", "--store", str(path), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/sparql", timeout=2).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(process.communicate()[1].decode()) from None
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def browser_page(server, tmp_path):
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        # Collected before any page script runs; init scripts are not subject to the page's CSP.
+        context.add_init_script(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation', "
+            "e => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + (e.sourceFile || '')));"
+        )
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        shots = tmp_path / "screenshots"
+        shots.mkdir()
+        yield {"page": page, "requests": requests, "errors": errors, "shots": shots, "base": server}
+        keep = os.environ.get("PMKG_SCREENSHOTS")
+        if keep:
+            shutil.copytree(shots, Path(keep), dirs_exist_ok=True)
+        context.close()
+        browser.close()
+
+
+def off_loopback(requests: list[str]) -> list[str]:
+    allowed = ("127.0.0.1",)
+    return [url for url in requests
+            if urllib.parse.urlsplit(url).scheme not in ("data", "blob", "about")
+            and urllib.parse.urlsplit(url).hostname not in allowed]
+
+
+def test_page_runs_a_saved_query_and_links_to_an_entity_page(browser_page):
+    page, requests, shots, base = (browser_page[k] for k in ("page", "requests", "shots", "base"))
+    page.goto(base + "/")
+    page.wait_for_selector("body[data-ready=yes]", timeout=20000)
+    page.wait_for_selector(".CodeMirror", timeout=20000)
+    assert "PREFIX pmkg: <https://w3id.org/pmkg/ontology#>" in page.locator(".CodeMirror").inner_text()
+    page.screenshot(path=shots / "01-home.png", full_page=True)
+
+    # The editor runs a query against /sparql and shows the table.
+    page.locator(".yasqe_queryButton").click()
+    page.wait_for_selector(".yasr table.dataTable tbody tr", timeout=20000)
+    assert "ontology" in page.locator(".yasr table.dataTable").inner_text()
+    assert page.locator("#downloads a[data-format=csv]").count() == 1
+    page.screenshot(path=shots / "02-first-query.png", full_page=True)
+    csp_violations = page.evaluate("window.__csp")
+    assert csp_violations == [], csp_violations
+    assert not browser_page["errors"], browser_page["errors"]
+    assert not off_loopback(requests), off_loopback(requests)
+
+    saved_list = page.get_attribute("#yasgui", "data-saved-queries")
+    if not saved_list:
+        pytest.xfail("the saved-queries JSON list (/queries/.json or /queries.json) is not served yet")
+    page.wait_for_selector(f".saved-query[data-name={SAVED_QUERY}] button", timeout=20000)
+    page.locator(f".saved-query[data-name={SAVED_QUERY}] button").click()
+    page.wait_for_function("document.querySelector('.yasr table.dataTable') && "
+                           "document.querySelector('.yasr table.dataTable').innerText.includes('officer')",
+                           timeout=20000)
+    page.wait_for_selector(".yasr a.iri.entity", timeout=20000)
+    page.screenshot(path=shots / "03-saved-query.png", full_page=True)
+    assert not off_loopback(requests), off_loopback(requests)
+
+    link = page.locator(".yasr a.iri.entity[href^='/id/officer/'], .yasr a.iri.entity[href^='/id/']").first
+    href = link.get_attribute("href")
+    assert href.startswith("/id/")
+    if status(base + href) == 404:
+        pytest.xfail(f"the entity pages (/id/...) are not served yet: {href} answers 404")
+    # Follows the link's href: a click on the link inside YASR's table does not navigate yet
+    # (something in YASR's table takes the click; to be fixed in web/static/home.js).
+    page.goto(base + href)
+    assert urllib.parse.urlsplit(page.url).path == href
+    page.screenshot(path=shots / "04-entity.png", full_page=True)
+    # An entity page shows the sentences that support its facts.
+    text = page.locator("body").inner_text()
+    assert "sentence" in text.lower() or "supported" in text.lower(), text[:2000]
+    assert not off_loopback(requests), off_loopback(requests)
