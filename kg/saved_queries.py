@@ -61,7 +61,7 @@ from kg.errors import PmkgError
 WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = ("iri", "integer", "date", "en", "string")
-CHART_KINDS = ("bar", "line", "pie")
+CHART_KINDS = ("bar", "line", "pie", "timeline")
 LIST_HEADERS = ("defaults", "enumerate")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HEADER = re.compile(r"^#\+\s*([A-Za-z_]+)\s*:\s*(.*)$")

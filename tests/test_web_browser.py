@@ -164,3 +164,12 @@ def test_page_runs_a_saved_query_and_links_to_an_entity_page(browser_page):
                  for s in path.read_text(encoding="utf-8").replace("\n", " ").split(". ") if surname in s]
     assert sentences and any(s in text for s in sentences), (surname, text[:2000])
     assert not off_loopback(requests), off_loopback(requests)
+
+    # A saved query that declares a timeline draws one: each outcome at its date.
+    page.goto(base + "/")
+    page.wait_for_selector(".saved-query[data-name=officer-timeline] button", timeout=20000)
+    page.locator(".saved-query[data-name=officer-timeline] button").click()
+    page.wait_for_selector("#chart-box:not([hidden]) canvas", timeout=20000)
+    page.screenshot(path=shots / "05-timeline.png", full_page=True)
+    assert page.evaluate("window.__csp") == []
+    assert not off_loopback(requests), off_loopback(requests)

@@ -348,3 +348,16 @@ def test_an_enumerated_parameter_picks_the_rows(client):
     assert {row["code"]["value"] for row in scheduled} <= {"gross-misconduct-hearing", "barred-list", "misconduct-meeting",
                                                           "accelerated-misconduct-hearing", "prison-sentence",
                                                           "non-custodial-sentence", "dismissal", "criminal-charge"}
+
+
+def test_a_case_timeline_is_drawn_in_date_order_with_local_links(client):
+    officer = "https://w3id.org/pmkg/id/officer/west-midlands-police/kieran-holloway"
+    page = client.get("/queries/officer-timeline", query_string={"officer": officer}, headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<figure class="timeline">' in html
+    data = client.get("/queries/officer-timeline.json", query_string={"officer": officer}).get_json()
+    dates = [point["x"] for point in data["chart"]["points"]]
+    assert len(dates) >= 3 and dates == sorted(dates)  # charged, acquitted, final written warning
+    assert 0 == data["chart"]["points"][0]["offset"] and data["chart"]["points"][-1]["offset"] == 1
+    assert 'href="/id/article/' in html  # minted IRIs link to their pages on this app

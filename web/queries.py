@@ -21,6 +21,7 @@ queries' SERVICE calls elsewhere; it must also be in ``SERVICE_ALLOWLIST``.
 from __future__ import annotations
 
 import json
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
@@ -28,6 +29,7 @@ from werkzeug.exceptions import BadRequest, NotFound, ServiceUnavailable
 
 from kg import saved_queries
 from kg.errors import StoreError
+from kg.entities import href as entity_href
 from kg.saved_queries import ParameterError, SavedQuery, UnknownQuery
 from kg.web import query_guard, sparql
 from kg.web.executor import Busy, QueryTimeout, WorkerFailed
@@ -171,16 +173,21 @@ def _page(query: SavedQuery, values: dict):
         else:
             context.update(names=results["head"]["vars"], rows=results["results"]["bindings"])
         context["chart"] = chart_data(query, results)
+        context["local"] = entity_href
     return render_template("query_page.html", **context)
 
 
 def chart_data(query: SavedQuery, results: dict | None) -> dict | None:
-    """The chart's points ({x, y, series}) from SPARQL JSON results, with bar widths for the page."""
+    """The chart's points from SPARQL JSON results: {x, y, series} with bar widths, or, for a
+    timeline, {x (a date), label, offset (0 to 1 along the time axis)} in date order."""
     if query.chart is None or not results or "results" not in results:
         return None
     chart = query.chart
+    rows = results["results"]["bindings"]
+    if chart.kind == "timeline":
+        return {**chart.as_dict(), "points": timeline_points(rows, chart.x, chart.y)}
     points = []
-    for row in results["results"]["bindings"]:
+    for row in rows:
         try:
             y = float(row[chart.y]["value"])
         except (KeyError, ValueError):
@@ -192,6 +199,23 @@ def chart_data(query: SavedQuery, results: dict | None) -> dict | None:
     for point in points:
         point["width"] = round(max(point["y"], 0) / top * 400, 1)
     return {**chart.as_dict(), "points": points}
+
+
+def timeline_points(rows: list[dict], x: str, y: str) -> list[dict]:
+    """Dated events placed along a time axis; rows without a readable date are left out."""
+    events = []
+    for row in rows:
+        try:
+            day = date.fromisoformat(row[x]["value"][:10])
+        except (KeyError, ValueError):
+            continue
+        events.append((day, row.get(y, {}).get("value", "")))
+    events.sort()
+    if not events:
+        return []
+    first, span = events[0][0], (events[-1][0] - events[0][0]).days or 1
+    return [{"x": day.isoformat(), "label": label, "offset": round((day - first).days / span, 4)}
+            for day, label in events]
 
 
 def run(query: SavedQuery, values: dict, fmt: str) -> dict:

@@ -187,6 +187,10 @@
     if (!y) {
       return;
     }
+    if (spec.type === "timeline") {
+      drawTimeline(spec, saved, bindings, x, spec.y || names[1]);
+      return;
+    }
     var type = CHART_TYPES.indexOf(spec.type) >= 0 ? spec.type : "bar";
     document.getElementById("chart-title").textContent = spec.title || saved.summary || saved.name;
     box.hidden = false;
@@ -197,6 +201,47 @@
         datasets: [{ label: y, data: bindings.map(function (row) { return Number(row[y] ? row[y].value : 0); }) }],
       },
       options: { animation: false, responsive: true, plugins: { legend: { display: type === "pie" || type === "doughnut" } } },
+    });
+  }
+
+  // A timeline: one point per dated row, days along x, one line per kind of event along y.
+  function drawTimeline(spec, saved, bindings, x, y) {
+    var DAY = 86400000;
+    var kinds = [];
+    var points = [];
+    bindings.forEach(function (row) {
+      var when = row[x] ? Date.parse(row[x].value.slice(0, 10)) : NaN;
+      if (isNaN(when)) {
+        return;
+      }
+      var label = display(row[y]);
+      if (kinds.indexOf(label) < 0) {
+        kinds.push(label);
+      }
+      points.push({ x: when / DAY, y: kinds.indexOf(label), label: label, date: row[x].value.slice(0, 10) });
+    });
+    if (!points.length) {
+      return;
+    }
+    var day = function (value) { return new Date(value * DAY).toISOString().slice(0, 10); };
+    document.getElementById("chart-title").textContent = spec.title || saved.summary || saved.name;
+    document.getElementById("chart-box").hidden = false;
+    state.chart = new window.Chart(document.getElementById("chart"), {
+      type: "scatter",
+      data: { datasets: [{ label: y, data: points, pointRadius: 6 }] },
+      options: {
+        animation: false,
+        responsive: true,
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: function (item) { return item.raw.date + ": " + item.raw.label; } } },
+        },
+        scales: {
+          x: { type: "linear", ticks: { callback: day } },
+          y: { type: "linear", min: -0.5, max: kinds.length - 0.5,
+               ticks: { stepSize: 1, callback: function (value) { return kinds[value] || ""; } } },
+        },
+      },
     });
   }
 
