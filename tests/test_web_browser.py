@@ -124,6 +124,18 @@ def test_page_runs_a_saved_query_and_links_to_an_entity_page(browser_page):
     assert "PREFIX pmkg: <https://w3id.org/pmkg/ontology#>" in page.locator(".CodeMirror").inner_text()
     page.screenshot(path=shots / "01-home.png", full_page=True)
 
+    # Completion of classes comes from the app's ontology, not a third-party service.
+    page.evaluate("(() => { const cm = document.querySelector('.CodeMirror').CodeMirror;"
+                  " const query = cm.getValue();"
+                  " cm.setValue('PREFIX pmkg: <https://w3id.org/pmkg/ontology#>\\nSELECT * WHERE { ?s a pmkg:Poli');"
+                  " cm.focus(); cm.setCursor(cm.lineCount(), 0); window.__query = query; })()")
+    page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints li", timeout=10000)
+    hints = page.locator(".CodeMirror-hints li").all_inner_texts()
+    assert "pmkg:PoliceOfficer" in hints and "pmkg:PoliceForce" in hints, hints
+    page.keyboard.press("Escape")
+    page.evaluate("document.querySelector('.CodeMirror').CodeMirror.setValue(window.__query)")
+
     # The editor runs a query against /sparql and shows the table.
     page.locator(".yasqe_queryButton").click()
     page.wait_for_selector(".yasr table.dataTable tbody tr", timeout=20000)
