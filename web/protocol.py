@@ -82,9 +82,12 @@ def _params(request: Request) -> tuple[MultiDict, str | None]:
     if mimetype == DIRECT:
         if "query" in request.args:
             raise BadRequest("send the query either in the body or as the query parameter, not both")
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise UnsupportedMediaType(f"send the query in UTF-8, as the SPARQL Protocol requires, not {charset}")
         try:
-            text = request.get_data(cache=False).decode(request.mimetype_params.get("charset", "utf-8"))
-        except (UnicodeDecodeError, LookupError):
+            text = request.get_data(cache=False).decode("utf-8")
+        except UnicodeDecodeError:
             raise BadRequest("the query is not valid UTF-8") from None
         return request.args, text
     if mimetype == UPDATE:
