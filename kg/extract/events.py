@@ -86,8 +86,6 @@ def outcomes_in(unquoted: str) -> list[Hit]:
     if "final-written-warning" in codes:
         hits = [h for h in hits if h.code != "written-warning" or
                 re.search(r"(?<!final )written warning", unquoted, re.IGNORECASE)]
-    if "prison-sentence" in codes or "conviction" in codes or "acquittal" in codes:
-        pass
     return hits
 
 

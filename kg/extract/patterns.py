@@ -62,10 +62,6 @@ def blank_quotes(text: str) -> str:
     return QUOTE_SPAN.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def quoted_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in QUOTE_SPAN.finditer(text)]
-
-
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
