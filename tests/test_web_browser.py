@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,6 +23,7 @@ import pytest
 from kg.ingest import ingest
 from kg.store import Store
 from kg.web.page import REPOSITORY, VENDOR
+from test_web_server import free_port, wait_until_serving
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -39,14 +39,6 @@ pytestmark = [
     pytest.mark.skipif(not (REPOSITORY / "node_modules" / VENDOR["yasgui"]).is_dir(),
                        reason="node_modules is not installed: run scripts/setup.sh"),
 ]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def status(url: str) -> int:
@@ -69,16 +61,7 @@ def server(tmp_path_factory):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/sparql", timeout=2).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(process.communicate()[1].decode()) from None
-            time.sleep(0.1)
+    wait_until_serving(base + "/sparql", process)
     yield base
     process.terminate()
     process.wait(timeout=10)

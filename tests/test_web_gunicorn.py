@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from kg.store import Store
-from test_web_server import free_port
+from test_web_server import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,14 +26,7 @@ def test_the_app_runs_under_gunicorn(tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/sparql"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).read()
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()
-                time.sleep(0.3)
+        wait_until_serving(url, process)
         client = SPARQLWrapper(url)
         client.setQuery((ROOT / "queries" / "officers.rq").read_text(encoding="utf-8"))
         client.setReturnFormat(JSON)

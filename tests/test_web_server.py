@@ -30,6 +30,20 @@ CONSTRUCT = "CONSTRUCT WHERE { ?s <http://example.org/says> ?o }"
 TRIPLE = (rdflib.URIRef("http://example.org/x"), rdflib.URIRef("http://example.org/says"), rdflib.Literal("hello"))
 
 
+def wait_until_serving(url: str, process: subprocess.Popen, *, seconds: float = 30) -> None:
+    """Wait until ``url`` answers; fail with the server's error output if it died or took too long."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(process.communicate()[1].decode()) from None
+            time.sleep(0.1)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -50,16 +64,7 @@ def server(tmp_path_factory):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}/sparql"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(process.communicate()[1].decode()) from None
-            time.sleep(0.1)
+    wait_until_serving(url, process)
     yield {"url": url, "store": path}
     process.terminate()
     process.wait(timeout=10)
