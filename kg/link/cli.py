@@ -1,6 +1,8 @@
 """``pmkg link``: propose links to Wikidata (or any SPARQL endpoint), review them, decide.
 
-    pmkg link [--endpoint URL] [--offline] [--threshold X]   propose links
+    pmkg link [--endpoint URL] [--offline] [--threshold X]   propose links for people
+    pmkg link --cases [--endpoint URL] [--offline] [--threshold X]
+                                                            propose links for cases (investigations)
     pmkg link --review [--status proposed|accepted|rejected|all]
     pmkg link accept ID --by NAME
     pmkg link reject ID --by NAME
@@ -19,6 +21,8 @@ import click
 from kg import config
 from kg.errors import PmkgError
 from kg.link import links as model
+from kg.link.cases import cases as cases_to_link
+from kg.link.cases import reconcile_cases
 from kg.link.client import SparqlClient
 from kg.link.reconcile import (DEFAULT_THRESHOLD, SEARCHES, WIKIDATA_ENDPOINT, reconcile, to_link,
                                people_to_link)
@@ -63,14 +67,16 @@ def _by_option(function):
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds to wait for one answer.")
 @click.option("--contact", help="Contact (e-mail or URL) added to the User-Agent.")
+@click.option("--cases", "link_cases", is_flag=True,
+              help="Link the cases (investigations) whose subjects have accepted links, instead of people.")
 @click.option("--review", is_flag=True, help="List links instead of proposing them.")
 @click.option("--status", type=click.Choice([*model.STATUSES, "all"]), default="proposed", show_default=True,
               help="With --review: which links to list.")
 @click.pass_context
 def link(ctx: click.Context, store_dir: Path, endpoint: str, offline: bool, refresh: bool, threshold: float,
          search: str, cache_dir: Path | None, min_interval: float, timeout: float, contact: str | None,
-         review: bool, status: str):
-    """Link the people of the store to Wikidata or another SPARQL endpoint.
+         link_cases: bool, review: bool, status: str):
+    """Link the people (or, with --cases, the cases) of the store to Wikidata or another SPARQL endpoint.
 
     Without a subcommand, finds candidates for every named officer and
     person not yet linked (an exact label or alias match), scores them on
@@ -78,36 +84,30 @@ def link(ctx: click.Context, store_dir: Path, endpoint: str, offline: bool, refr
     --threshold. Nothing is accepted without a person: review the proposals
     with --review and decide with `accept` or `reject`. Answers are cached
     under the store, so a second run, or --offline, needs no network.
+
+    With --cases, finds for every investigation whose subject has an
+    accepted link the items naming that subject as perpetrator, participant
+    or main subject, scores them on that role and on dates, and proposes
+    those at or above --threshold, reviewed and decided the same way.
     """
     if ctx.invoked_subcommand is not None:
         return
     if review:
         _review(store_dir, status)
         return
+    client_options = dict(cache_dir=cache_dir or store_dir / CACHE_FOLDER, offline=offline, refresh=refresh,
+                          min_interval=min_interval, timeout=timeout, contact=contact)
+    if link_cases:
+        _link_cases(store_dir, endpoint, threshold, client_options)
+        return
     with Store(store_dir, read_only=True) as store:
         people = people_to_link(store)
-    with SparqlClient(endpoint, cache_dir=cache_dir or store_dir / CACHE_FOLDER, offline=offline, refresh=refresh,
-                      min_interval=min_interval, timeout=timeout, contact=contact) as client:
+    with SparqlClient(endpoint, **client_options) as client:
         outcomes = reconcile(people, client, threshold=threshold, search=search)
         requests, hits = client.requests, client.cache_hits
-    at = model.now()
-    proposals = [to_link(s, endpoint=endpoint, at=at) for o in outcomes for s in o.proposed]
-    with Store(store_dir) as store:
-        added = {item.key for item in model.add_links(store, proposals)}
-        existing = {item.key: item.status for item in model.read_links(store)}
-        store.flush()
+    added, results = _propose(store_dir, outcomes, endpoint)
     rows = []
-    for outcome in outcomes:
-        best = outcome.candidates[0] if outcome.candidates else None
-        if outcome.problem:
-            result = outcome.problem
-        elif not best:
-            result = "no candidate"
-        elif not outcome.proposed:
-            result = "below threshold"
-        else:
-            keys = [model.link_key(outcome.entity.iri, s.candidate.iri) for s in outcome.proposed]
-            result = ", ".join("proposed" if k in added else f"{existing.get(k, 'proposed')} before" for k in keys)
+    for outcome, (best, result) in zip(outcomes, results):
         rows.append([outcome.entity.name, "officer" if outcome.entity.is_officer else "person",
                      _candidate(best.candidate.iri, best.candidate.label) if best else "",
                      f"{best.score:.2f}" if best else "", result])
@@ -122,17 +122,65 @@ def link(ctx: click.Context, store_dir: Path, endpoint: str, offline: bool, refr
                         " run without --offline to fetch them")
 
 
+def _propose(store_dir: Path, outcomes: list, endpoint: str) -> tuple[set[str], list[tuple]]:
+    """Add the proposals of a run to the links graph; the keys added, and (best candidate, result) per outcome."""
+    at = model.now()
+    proposals = [to_link(s, endpoint=endpoint, at=at) for o in outcomes for s in o.proposed]
+    with Store(store_dir) as store:
+        added = {item.key for item in model.add_links(store, proposals)}
+        existing = {item.key: item.status for item in model.read_links(store)}
+        store.flush()
+    results = []
+    for outcome in outcomes:
+        best = outcome.candidates[0] if outcome.candidates else None
+        if outcome.problem:
+            result = outcome.problem
+        elif not best:
+            result = "no candidate"
+        elif not outcome.proposed:
+            result = "below threshold"
+        else:
+            keys = [model.link_key(outcome.entity.iri, s.candidate.iri) for s in outcome.proposed]
+            result = ", ".join("proposed" if k in added else f"{existing.get(k, 'proposed')} before" for k in keys)
+        results.append((best, result))
+    return added, results
+
+
+def _link_cases(store_dir: Path, endpoint: str, threshold: float, client_options: dict) -> None:
+    with Store(store_dir, read_only=True) as store:
+        found = cases_to_link(store)
+    with SparqlClient(endpoint, **client_options) as client:
+        outcomes = reconcile_cases(found, client, threshold=threshold)
+        requests, hits = client.requests, client.cache_hits
+    added, results = _propose(store_dir, outcomes, endpoint)
+    rows = [[outcome.entity.name, outcome.entity.iri.rsplit("/", 1)[-1],
+             _candidate(best.candidate.iri, best.candidate.label) if best else "",
+             f"{best.score:.2f}" if best else "", result]
+            for outcome, (best, result) in zip(outcomes, results)]
+    if rows:
+        click.echo(table(["case", "investigation", "best candidate", "score", "result"], rows))
+    missing = sum(1 for o in outcomes if o.problem)
+    click.echo(f"{len(outcomes)} cases, {sum(len(o.candidates) for o in outcomes)} candidates,"
+               f" {len(added)} new proposals (threshold {threshold:g});"
+               f" {requests} requests to {endpoint}, {hits} answers from the cache")
+    if not found:
+        click.echo("no case to link: cases are linked through their subjects; accept people's links first")
+    if missing:
+        raise PmkgError(f"{missing} of {len(outcomes)} cases were not in the cache (offline);"
+                        " run without --offline to fetch them")
+
+
 def _review(store_dir: Path, status: str) -> None:
     with Store(store_dir, read_only=True) as store:
         found = [item for item in model.read_links(store) if status == "all" or item.status == status]
     if not found:
         click.echo(f"no {'' if status == 'all' else status + ' '}links")
         return
-    rows = [[item.id, item.status, "" if item.score is None else f"{item.score:.2f}",
+    rows = [[item.id, item.status, "" if item.score is None else f"{item.score:.2f}", item.entity_kind or "",
              item.entity_name or item.entity, _candidate(item.target, item.target_label),
              item.target_description or "", item.by_label or item.by, item.at.isoformat(), item.reason or ""]
             for item in found]
-    click.echo(table(["id", "status", "score", "name", "candidate", "description", "by", "at", "why"], rows))
+    click.echo(table(["id", "status", "score", "kind", "name", "candidate", "description", "by", "at", "why"], rows))
     click.echo(f"{len(found)} links; decide with `pmkg link accept ID --by NAME` or `pmkg link reject ID --by NAME`")
 
 

@@ -69,6 +69,7 @@ class Link:
     entity_name: str | None = None   # read from the article graphs, not written
     by_label: str | None = None
     created_by_label: str | None = None
+    entity_kind: str | None = None   # officer, person, case...: read from the article graphs, not written
 
     @property
     def key(self) -> str:
@@ -133,9 +134,40 @@ def read_links(store) -> list[Link]:
             target_label=value("tlabel"), target_description=value("tdesc"),
             entity_name=value("name"), by_label=value("byLabel"), created_by_label=value("creatorLabel"),
         )
+    kinds, subjects = _entity_kinds(store)
+    for iri, item in links.items():
+        kind = kinds.get(item.entity)
+        name = item.entity_name
+        if kind == "case" and not name and subjects.get(item.entity):
+            name = "investigation of " + ", ".join(sorted(subjects[item.entity]))
+        links[iri] = replace(item, entity_kind=kind, entity_name=name)
     order = {s: i for i, s in enumerate(STATUSES)}
     return sorted(links.values(), key=lambda x: (order.get(x.status, 9), x.entity_name or x.entity,
                                                 -(x.score or 0), x.target))
+
+
+KINDS = {PMKG + "PoliceOfficer": "officer", PMKG + "Person": "person", PMKG + "Investigation": "case"}
+
+
+def _entity_kinds(store) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """What the linked entities are (officer, person, case), and the names of the subjects of cases."""
+    query = sparql_prefixes() + f"""
+    SELECT DISTINCT ?entity ?class ?subjectName WHERE {{
+      GRAPH <{LINKS_GRAPH}> {{ ?link pmkg:linkSubject ?entity }}
+      GRAPH ?g {{ ?entity a ?class .
+                 OPTIONAL {{ ?entity pmkg:hasSubject ?subject . ?subject pmkg:name ?subjectName }} }}
+      FILTER(?g != <{LINKS_GRAPH}>)
+    }}"""
+    kinds: dict[str, str] = {}
+    subjects: dict[str, set[str]] = {}
+    rank = list(KINDS.values())
+    for row in store.query(query):
+        entity, kind = row["entity"].value, KINDS.get(row["class"].value)
+        if kind and (entity not in kinds or rank.index(kind) < rank.index(kinds[entity])):
+            kinds[entity] = kind
+        if row["subjectName"] is not None:
+            subjects.setdefault(entity, set()).add(row["subjectName"].value)
+    return kinds, subjects
 
 
 def write_links(store, links: Iterable[Link], *, labels: dict[str, str] | None = None) -> None:
