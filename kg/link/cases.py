@@ -27,12 +27,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from kg.link.client import NotCachedError, SparqlClient
 from kg.link.links import LINKS_GRAPH, read_links
-from kg.link.reconcile import DEFAULT_THRESHOLD, WIKIDATA, Vocabulary, _date, sparql_string
+from kg.link.reconcile import DEFAULT_THRESHOLD, WIKIDATA, Outcome, Vocabulary, _date, sparql_string
+from kg.link.score import Scored
 from kg.namespaces import sparql_prefixes
 
 # Where the subject item appears on the candidate, best first.
@@ -68,27 +69,6 @@ class CaseCandidate:
     roles: tuple[tuple[str, str], ...] = ()   # (subject item, role)
     types: tuple[str, ...] = ()               # labels (or ids) of its P31 classes
     dates: tuple[date, ...] = ()              # P585 and P580
-
-
-@dataclass(frozen=True)
-class CaseScored:
-    entity: Case
-    candidate: CaseCandidate
-    score: float
-    parts: dict[str, float | None] = field(default_factory=dict)
-    reasons: tuple[str, ...] = ()
-
-    @property
-    def reason(self) -> str:
-        return "; ".join(self.reasons)
-
-
-@dataclass
-class CaseOutcome:
-    entity: Case
-    candidates: list[CaseScored] = field(default_factory=list)
-    proposed: list[CaseScored] = field(default_factory=list)
-    problem: str | None = None
 
 
 # -- the cases of the store --------------------------------------------------------------------
@@ -216,7 +196,7 @@ def merge(found: Iterable[CaseCandidate]) -> list[CaseCandidate]:
 
 # -- scoring -----------------------------------------------------------------------------------
 
-def score_case(case: Case, candidate: CaseCandidate) -> CaseScored:
+def score_case(case: Case, candidate: CaseCandidate) -> Scored:
     """Score one candidate for one case, in [0, 1].
 
     ``BASE`` (0.6) because the item names a subject whose link a person
@@ -249,7 +229,7 @@ def score_case(case: Case, candidate: CaseCandidate) -> CaseScored:
     else:
         reasons.append("no dates to compare")
     total = (BASE if role else 0.0) + weight + DATE_WEIGHT * (0.5 if parts["dates"] is None else parts["dates"])
-    return CaseScored(case, candidate, round(total, 3), parts, tuple(reasons))
+    return Scored(case, candidate, round(total, 3), parts, tuple(reasons))
 
 
 # -- a run -------------------------------------------------------------------------------------
@@ -260,12 +240,12 @@ def reconcile_cases(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     vocab: Vocabulary = WIKIDATA,
-    progress: Callable[[CaseOutcome], None] | None = None,
-) -> list[CaseOutcome]:
+    progress: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
     """Find, score and threshold the candidates of each case. Offline misses are reported, not raised."""
     outcomes = []
     for case in found:
-        outcome = CaseOutcome(case)
+        outcome = Outcome(case)
         try:
             candidates = merge(c for item in case.items
                                for c in case_candidates(item, client.select(case_query(item, vocab=vocab)),

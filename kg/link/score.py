@@ -63,6 +63,9 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Scored:
+    """A candidate with its score; for people (Entity, Candidate) and for cases
+    (kg.link.cases.Case, CaseCandidate) alike."""
+
     entity: Entity
     candidate: Candidate
     score: float
