@@ -30,9 +30,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from kg.link.client import NotCachedError, SparqlClient
+from kg.link.client import SparqlClient
 from kg.link.links import LINKS_GRAPH, read_links
-from kg.link.reconcile import DEFAULT_THRESHOLD, WIKIDATA, Outcome, Vocabulary, _date, sparql_string
+from kg.link.reconcile import (DEFAULT_THRESHOLD, WIKIDATA, Outcome, Vocabulary, _date, reconcile_each,
+                               sparql_string)
 from kg.link.score import Scored
 from kg.namespaces import sparql_prefixes
 
@@ -243,20 +244,9 @@ def reconcile_cases(
     progress: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Find, score and threshold the candidates of each case. Offline misses are reported, not raised."""
-    outcomes = []
-    for case in found:
-        outcome = Outcome(case)
-        try:
-            candidates = merge(c for item in case.items
-                               for c in case_candidates(item, client.select(case_query(item, vocab=vocab)),
-                                                        vocab=vocab))
-        except NotCachedError:
-            outcome.problem = "not in the cache (offline)"
-        else:
-            scored = [score_case(case, c) for c in candidates]
-            outcome.candidates = sorted(scored, key=lambda s: (-s.score, s.candidate.iri))
-            outcome.proposed = [s for s in outcome.candidates if s.score >= threshold]
-        outcomes.append(outcome)
-        if progress is not None:
-            progress(outcome)
-    return outcomes
+    def find_and_score(case: Case) -> list[Scored]:
+        found = merge(c for item in case.items
+                      for c in case_candidates(item, client.select(case_query(item, vocab=vocab)), vocab=vocab))
+        return [score_case(case, c) for c in found]
+
+    return reconcile_each(found, find_and_score, threshold=threshold, progress=progress)

@@ -216,15 +216,25 @@ def reconcile(
     progress: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Find, score and threshold the candidates of each entity. Offline misses are reported, not raised."""
+    def find_and_score(entity: Entity) -> list[Scored]:
+        found, labels = candidates(client.select(candidate_query(entity.name, vocab=vocab, search=search)))
+        return [score(entity, c, police_occupations=vocab.police, labels=labels) for c in found]
+
+    return reconcile_each(people, find_and_score, threshold=threshold, progress=progress)
+
+
+def reconcile_each(items: Iterable, find_and_score: Callable[[object], list[Scored]], *, threshold: float,
+                   progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """One outcome per item (a person or a case): its scored candidates best first, those at or
+    above the threshold proposed; an item whose answer is not in the cache (offline) gets a problem."""
     outcomes = []
-    for entity in people:
-        outcome = Outcome(entity)
+    for item in items:
+        outcome = Outcome(item)
         try:
-            found, labels = candidates(client.select(candidate_query(entity.name, vocab=vocab, search=search)))
+            scored = find_and_score(item)
         except NotCachedError:
             outcome.problem = "not in the cache (offline)"
         else:
-            scored = [score(entity, c, police_occupations=vocab.police, labels=labels) for c in found]
             outcome.candidates = sorted(scored, key=lambda s: (-s.score, s.candidate.iri))
             outcome.proposed = [s for s in outcome.candidates if s.score >= threshold]
         outcomes.append(outcome)
