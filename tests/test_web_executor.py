@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import os
 import threading
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kg.store import Store
-from kg.web.executor import Executor, QueryTimeout
+from kg.web.executor import Busy, Executor, QueryTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -75,13 +76,11 @@ def executor(store_path):
 
 def test_a_query_past_its_limit_is_cancelled_and_the_worker_replaced(executor):
     assert executor.run(job("ASK {}"), timeout=5)["ok"]
-    started = time.monotonic()
+    first = {w.pid for w in executor._idle}
     with pytest.raises(QueryTimeout):
         executor.run(job(EXPENSIVE), timeout=0.5)
-    assert time.monotonic() - started < 0.5 + 0.3
-    started = time.monotonic()
     assert executor.run(job("ASK { ?s ?p ?o }"), timeout=5)["body"] == b'{"head": {}, "boolean": true}'
-    assert time.monotonic() - started < 0.5
+    assert {w.pid for w in executor._idle} != first  # the killed worker was replaced
 
 
 def test_the_logger_works(request_log):
@@ -119,21 +118,42 @@ def test_a_query_waits_for_a_free_worker_within_its_own_limit(store_path):
     executor = Executor(store_path, size=1)
     try:
         results = []
-        slow = threading.Thread(target=lambda: results.append(_timed(executor, EXPENSIVE, 1.0)))
+        slow = threading.Thread(target=lambda: results.append(_outcome(executor, EXPENSIVE, 1.0)))
         slow.start()
         time.sleep(0.2)
-        outcome, elapsed = _timed(executor, "ASK {}", 0.3)
+        outcome = _outcome(executor, "ASK {}", 0.3)
         slow.join()
-        assert outcome == "timeout" and elapsed < 0.3 + 0.3
-        assert results[0][0] == "timeout"
+        assert outcome == "busy"  # it waited for the one worker, within its own limit, then gave up
+        assert results[0] == "timeout"
     finally:
         executor.close()
 
 
-def _timed(executor, query, timeout):
-    started = time.monotonic()
+def _outcome(executor, query, timeout):
     try:
         executor.run(job(query), timeout=timeout)
-        return "ok", time.monotonic() - started
-    except Exception as error:  # noqa: BLE001 - the test reports which error it was
-        return ("timeout" if "time" in str(error) or "busy" in str(error) else repr(error)), time.monotonic() - started
+        return "ok"
+    except QueryTimeout:
+        return "timeout"
+    except Busy:
+        return "busy"
+
+
+def test_workers_inherit_no_file_descriptor_of_the_app(executor):
+    """A download's pipe or a store's lock open in the app must not live on in a worker forked meanwhile."""
+    read_end, write_end = os.pipe()
+    try:
+        executor.run(job("ASK {}"), timeout=5)
+        for worker in executor._idle:
+            fds = {int(fd) for fd in os.listdir(f"/proc/{worker.pid}/fd")}
+            assert read_end not in fds and write_end not in fds
+            assert fds <= {0, 1, 2, worker_fd(worker)}
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def worker_fd(worker) -> int:
+    """The worker's end of its pipe: the one descriptor above 2 it keeps."""
+    fds = sorted(int(fd) for fd in os.listdir(f"/proc/{worker.pid}/fd") if int(fd) > 2)
+    return fds[0] if len(fds) == 1 else -1

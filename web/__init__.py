@@ -23,7 +23,24 @@ Settings:
 ``SERVICE_ALLOWLIST``
     The endpoints a ``SERVICE`` clause may call (default Wikidata's,
     ``https://query.wikidata.org/sparql``); ``[]`` refuses every SERVICE. A
-    string is read as a list separated by spaces or commas.
+    string is read as a list separated by spaces or commas. Name endpoints by
+    host name (or a loopback IPv4 address); the calls leave only through the
+    app's relay, to these endpoints (``kg.web.relay``).
+``MAX_REQUEST_BYTES``
+    The largest request body, and the longest query text, the app reads
+    (default 1 MiB); larger requests get a 413.
+``QUERY_MEMORY_MB``
+    Megabytes of memory (address space) a query worker may take on top of
+    what it holds when it starts (default 1024; 0 means no limit). A query
+    over it fails with a 500 that says so; the worker is replaced.
+``RESULT_BYTES``
+    About how many bytes a result may hold before it is cut, like
+    ``ROW_LIMIT`` (default 32 MiB); also the most a SERVICE answer may bring.
+``REQUIRE_ISOLATION``
+    Run queries only in workers the kernel has cut off from the network
+    (default true). Where the kernel refuses network namespaces (some
+    containers), set it to false to run anyway, without that protection and
+    with SERVICE disabled: not for a public endpoint.
 ``QUERY_WORKERS``
     Queries that can run at the same time, each in its own worker process
     (default 4); further requests wait for a free worker within their time limit.
@@ -49,6 +66,7 @@ from __future__ import annotations
 from flask import Flask
 
 from kg import config as settings
+from kg.web import relay
 
 DEFAULTS = {
     "STORE": None,            # the store folder; None means $PMKG_STORE or ./pmkg-data
@@ -56,6 +74,10 @@ DEFAULTS = {
     "ROW_LIMIT": 10000,
     "SERVICE_ALLOWLIST": ["https://query.wikidata.org/sparql"],
     "QUERY_WORKERS": 4,
+    "MAX_REQUEST_BYTES": 1024 * 1024,
+    "QUERY_MEMORY_MB": 1024,
+    "RESULT_BYTES": 32 * 1024 * 1024,
+    "REQUIRE_ISOLATION": True,
     "STORE_CHECK_INTERVAL": 2,
     "WIKIDATA_ENDPOINT": "https://query.wikidata.org/sparql",
     "DOCS_DIR": None,         # where the ontology docs are generated; None means <instance folder>/docs
@@ -98,8 +120,10 @@ def _check_settings(app: Flask) -> None:
     config["SERVICE_ALLOWLIST"] = [str(a) for a in allow or []]
     if not str(config["WIKIDATA_ENDPOINT"]).startswith(("http://", "https://")):
         raise ValueError(f"setting WIKIDATA_ENDPOINT must be an http(s) URL, not {config['WIKIDATA_ENDPOINT']!r}")
+    relay.targets(config["SERVICE_ALLOWLIST"])  # raises ValueError for an endpoint that cannot be relayed
     for key, cast, low in (("QUERY_TIMEOUT", float, 0), ("ROW_LIMIT", int, 0),
-                           ("QUERY_WORKERS", int, 0), ("STORE_CHECK_INTERVAL", float, -1)):
+                           ("QUERY_WORKERS", int, 0), ("STORE_CHECK_INTERVAL", float, -1),
+                           ("MAX_REQUEST_BYTES", int, 0), ("QUERY_MEMORY_MB", int, -1), ("RESULT_BYTES", int, 0)):
         try:
             value = cast(config[key])
         except (TypeError, ValueError):
@@ -107,6 +131,9 @@ def _check_settings(app: Flask) -> None:
         if not value > low:
             raise ValueError(f"setting {key} must be more than {low}, not {value!r}")
         config[key] = value
+    config["MAX_CONTENT_LENGTH"] = config["MAX_FORM_MEMORY_SIZE"] = config["MAX_REQUEST_BYTES"]
+    if isinstance(config["REQUIRE_ISOLATION"], str):
+        config["REQUIRE_ISOLATION"] = config["REQUIRE_ISOLATION"].strip().lower() not in ("0", "false", "no", "off")
 
 
 def _security_headers(response):

@@ -1,4 +1,4 @@
-"""Queries run in worker processes, under a deadline, without network.
+"""Queries run in worker processes, under a deadline, in a sandbox the kernel enforces.
 
 pyoxigraph has no query timeout, a signal does not stop a running query, and
 it sends the HTTP request of any SERVICE clause itself. So each query runs in
@@ -9,24 +9,33 @@ snapshot was taken (the fork shares it copy-on-write), talking over a pipe:
   the worker (SIGKILL) and answers at once; a fresh worker is forked the next
   time one is needed. Other requests use other workers meanwhile (a pool of
   ``size`` workers; a request waits for a free one within its own deadline).
-* a worker first moves into a network namespace of its own
-  (``unshare(CLONE_NEWNET)``, or with ``CLONE_NEWUSER`` where that needs no
-  privilege), where no address is reachable. Only queries whose SERVICE
-  clauses all name allowlisted endpoints (checked by ``kg.web.query_guard``)
-  go to a separate pool of workers that keep the network.
+* every worker closes the file descriptors it inherited, caps its address
+  space (``memory`` bytes over what it maps at start) and moves into a network
+  namespace of its own (``kg.web.sandbox``). A *plain* worker can reach no
+  address at all. A *federating* worker can reach only the listening sockets
+  it opened for the app's relay (``kg.web.relay``), which forwards to the
+  allowlisted SERVICE endpoints and nowhere else.
+* a query is first sent to a plain worker, which checks it there, under the
+  query's deadline (``kg.web.query_guard.check``: updates, unknown FROM graphs
+  and SERVICE calls off the allowlist get a clear refusal); a query that calls
+  an allowlisted SERVICE is then run again by a federating worker. The check
+  only chooses the message and the pool: whatever it concludes, a query
+  cannot reach an address that is not on the allowlist.
 * the snapshot is reloaded when the store folder changes (checked at most
   every ``check_interval`` seconds); workers of an older snapshot are retired.
 
-Where the kernel refuses a network namespace the workers still run, and the
-app logs a warning once: the query guard is then the only protection.
+Where the kernel refuses a network namespace no worker is started and queries
+are answered 503, unless the operator set ``require_isolation=False``.
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import signal
+import socket
+import sys
+import tempfile
 import threading
 import time
 from multiprocessing import Pipe
@@ -34,12 +43,13 @@ from pathlib import Path
 
 from kg.errors import PmkgError, StoreError
 from kg.store import Store
+from kg.web import sandbox
+from kg.web.relay import Relay, hosts_file, targets
 from kg.web.results import execute
 
 log = logging.getLogger(__name__)
 
-CLONE_NEWNET = 0x40000000
-CLONE_NEWUSER = 0x10000000
+FEDERATE = "federate"  # the answer of a plain worker for a query that calls an allowlisted SERVICE
 
 
 class QueryTimeout(PmkgError):
@@ -51,18 +61,7 @@ class Busy(PmkgError):
 
 
 class WorkerFailed(PmkgError):
-    """The worker died while running the query (e.g. out of memory)."""
-
-
-def isolate_network() -> bool:
-    """Move this process into a new, empty network namespace; False if the kernel refuses."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return False
-    if libc.unshare(CLONE_NEWNET) == 0:
-        return True
-    return libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0
+    """The worker died while running the query (e.g. out of memory), or could not be started."""
 
 
 def store_signature(path: Path) -> tuple | None:
@@ -87,23 +86,47 @@ def _exit_with(parent: int) -> None:
     os._exit(0)
 
 
-def _serve(conn, store: Store, parent: int) -> None:
+def _serve(conn, store: Store, parent: int, settings: dict) -> None:
     """The worker's loop: one request in, one answer out, until the pipe closes."""
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))  # deeply nested queries can be checked
     while True:
         try:
             request = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(execute(store, request))
+        conn.send(execute(store, {**settings, **request}))
+
+
+def _sandbox(theirs, federating: bool, sandbox_settings: dict) -> list:
+    """Set the worker's limits; the listening sockets for the relay (federating workers)."""
+    sandbox.close_inherited_fds([theirs.fileno()])
+    listeners = []
+    try:
+        sandbox.isolate(mounts=federating)
+        if federating:
+            listeners = sandbox.open_relay_ports(sandbox_settings["hosts_file"], sandbox_settings["addresses"])
+        isolated = True
+    except OSError:
+        isolated = False
+    sandbox.limit_memory(sandbox_settings["memory"])
+    theirs.send(isolated)
+    if listeners:
+        with socket.fromfd(theirs.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as channel:
+            socket.send_fds(channel, [b"L"], [s.fileno() for s in listeners])
+        for listener in listeners:
+            listener.close()
+    return listeners
 
 
 class Worker:
     """One forked worker process and the app's end of its pipe."""
 
-    def __init__(self, store: Store, generation: int, network: bool, close_fds: list[int]):
+    def __init__(self, store: Store, generation: int, federating: bool, sandbox_settings: dict,
+                 relay: Relay | None):
         self.generation = generation
-        self.network = network
+        self.federating = federating
+        self.relay = relay
         ours, theirs = Pipe()
         parent = os.getpid()
         pid = os.fork()
@@ -111,14 +134,8 @@ class Worker:
             status = 1
             try:
                 ours.close()
-                for fd in close_fds:  # the app's ends of the other workers' pipes
-                    try:
-                        os.close(fd)
-                    except OSError:
-                        pass
-                isolated = isolate_network() if not network else False
-                theirs.send(isolated)
-                _serve(theirs, store, parent)
+                _sandbox(theirs, federating, sandbox_settings)
+                _serve(theirs, store, parent, sandbox_settings["execute"])
                 status = 0
             except BaseException:  # noqa: BLE001 - a worker must never return into the app's code
                 status = 1
@@ -127,30 +144,60 @@ class Worker:
         theirs.close()
         self.pid = pid
         self.conn = ours
+        self.status: int | None = None
         if not ours.poll(10):
             self.kill()
             raise WorkerFailed("a query worker did not start")
         self.isolated = ours.recv()
+        if federating and self.isolated:
+            with socket.fromfd(ours.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as channel:
+                channel.settimeout(10)
+                _, fds, _, _ = socket.recv_fds(channel, 1, len(relay.addresses()))
+            relay.attach(self, [socket.socket(fileno=fd) for fd in fds])
 
     def kill(self) -> None:
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        self.reap()
+
+    def reap(self) -> None:
+        """Wait for the process and remember how it ended; release its relay sockets."""
         try:
-            os.waitpid(self.pid, 0)
+            _, status = os.waitpid(self.pid, 0)
+            self.status = status
         except ChildProcessError:
             pass
+        if self.relay is not None:
+            self.relay.detach(self)
         self.conn.close()
+
+    def died_of_memory(self) -> bool:
+        """True if the process ended by an abort (what an allocation over RLIMIT_AS leads to)."""
+        return (self.status is not None and os.WIFSIGNALED(self.status)
+                and os.WTERMSIG(self.status) in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS))
 
 
 class Executor:
-    """Runs queries on the snapshot of the store at ``path`` in a pool of workers."""
+    """Runs queries on the snapshot of the store at ``path`` in a pool of sandboxed workers.
 
-    def __init__(self, path: str | Path, *, size: int = 4, check_interval: float = 2.0):
+    ``allowlist``: the SERVICE endpoints federating workers may reach (through
+    the relay); ``memory``: bytes of address space a worker may add to what it
+    maps at start (0: no limit); ``result_bytes``: about how many bytes a result
+    may hold before it is cut; ``service_timeout`` and ``service_bytes``: the
+    relay's limits per SERVICE connection; ``require_isolation``: refuse to run
+    queries where the kernel refuses a network namespace.
+    """
+
+    def __init__(self, path: str | Path, *, size: int = 4, check_interval: float = 2.0,
+                 allowlist: list[str] | None = None, memory: int = 0, result_bytes: int = 0,
+                 service_timeout: float = 10.0, service_bytes: int = 16 * 1024 * 1024,
+                 require_isolation: bool = True):
         self.path = Path(path)
         self.size = max(1, int(size))
         self.check_interval = float(check_interval)
+        self.require_isolation = require_isolation
         self.owner = os.getpid()
         self._lock = threading.Condition()
         self._refreshing = threading.Lock()
@@ -162,6 +209,19 @@ class Executor:
         self._idle: list[Worker] = []
         self._busy: set[Worker] = set()
         self._warned = False
+        found = targets(list(allowlist or []))
+        self._relay = Relay(found, timeout=service_timeout, max_bytes=service_bytes) if found else None
+        self._hosts_dir = tempfile.TemporaryDirectory(prefix="pmkg-hosts-")
+        hosts = Path(self._hosts_dir.name) / "hosts"
+        hosts.write_text(hosts_file(found), encoding="utf-8")
+        hosts.chmod(0o644)
+        Path(self._hosts_dir.name).chmod(0o755)
+        self._sandbox = {
+            "hosts_file": str(hosts),
+            "addresses": self._relay.addresses() if self._relay else [],
+            "memory": int(memory),
+            "execute": {"allowlist": list(allowlist or []), "result_bytes": int(result_bytes)},
+        }
 
     # -- the snapshot --------------------------------------------------------
 
@@ -201,15 +261,26 @@ class Executor:
 
     # -- running queries -----------------------------------------------------
 
-    def run(self, request: dict, *, timeout: float, network: bool = False) -> dict:
+    def run(self, request: dict, *, timeout: float) -> dict:
         """Run ``request`` (see ``kg.web.results.execute``) within ``timeout`` seconds.
 
-        Raises QueryTimeout at the deadline (the worker is killed), Busy if no
-        worker became free in time, WorkerFailed if the worker died.
+        A plain worker runs it first; if it calls an allowlisted SERVICE, a
+        federating worker runs it again within the same deadline. Raises
+        QueryTimeout at the deadline (the worker is killed), Busy if no worker
+        became free in time, WorkerFailed if the worker died or could not be
+        sandboxed.
         """
         deadline = time.monotonic() + timeout
         self.refresh()
-        worker = self._acquire(network, deadline)
+        answer = self._run_on(False, request, deadline, timeout)
+        if answer.get("error") == FEDERATE:
+            if self._relay is None:
+                return {"ok": False, "error": "refused", "message": "this endpoint allows no SERVICE calls"}
+            answer = self._run_on(True, {**request, "federated": True, "union": answer["union"]}, deadline, timeout)
+        return answer
+
+    def _run_on(self, federating: bool, request: dict, deadline: float, timeout: float) -> dict:
+        worker = self._acquire(federating, deadline)
         healthy = False
         try:
             try:
@@ -217,28 +288,27 @@ class Executor:
                 if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                     raise QueryTimeout(f"the query did not finish within its time limit of {timeout:g} s")
                 answer = worker.conn.recv()
-            except (EOFError, OSError, BrokenPipeError):
+            except (EOFError, OSError):
+                worker.kill()
+                if worker.died_of_memory():
+                    limit = self._sandbox["memory"] // (1024 * 1024)
+                    raise WorkerFailed(f"the query needed more memory than its limit of {limit} MB") from None
                 raise WorkerFailed("the query stopped unexpectedly (it may have needed too much memory)") from None
             healthy = True
             return answer
         finally:
             self._release(worker, healthy)
 
-    def _acquire(self, network: bool, deadline: float) -> Worker:
+    def _acquire(self, federating: bool, deadline: float) -> Worker:
         with self._lock:
             while True:
                 for worker in self._idle:
-                    if worker.network == network and worker.generation == self._generation:
+                    if worker.federating == federating and worker.generation == self._generation:
                         self._idle.remove(worker)
                         self._busy.add(worker)
                         return worker
-                if sum(1 for w in self._busy if w.network == network) < self.size:
-                    others = [w.conn.fileno() for w in self._idle + list(self._busy)]
-                    worker = Worker(self._snapshot, self._generation, network, others)
-                    if not network and not worker.isolated and not self._warned:
-                        self._warned = True
-                        log.warning("query workers could not be cut off from the network (no unshare); "
-                                    "only the query guard stops SERVICE requests")
+                if sum(1 for w in self._busy if w.federating == federating) < self.size:
+                    worker = self._start(federating)
                     self._busy.add(worker)
                     self._trim()
                     return worker
@@ -247,10 +317,25 @@ class Executor:
                     raise Busy("all query workers are busy; try again shortly")
                 self._lock.wait(remaining)
 
+    def _start(self, federating: bool) -> Worker:
+        """Fork a worker (call with the lock held); refuse one the kernel would not sandbox."""
+        worker = Worker(self._snapshot, self._generation, federating, self._sandbox,
+                        self._relay if federating else None)
+        if not worker.isolated:
+            if self.require_isolation or federating:
+                worker.kill()
+                raise WorkerFailed("query workers cannot be cut off from the network on this machine "
+                                   "(the kernel refuses network namespaces), so no query is run")
+            if not self._warned:
+                self._warned = True
+                log.warning("query workers could not be cut off from the network (no unshare); "
+                            "SERVICE calls are not contained")
+        return worker
+
     def _trim(self) -> None:
         """Keep at most ``size`` idle workers of each kind (call with the lock held)."""
-        for network in (False, True):
-            kind = [w for w in self._idle if w.network == network]
+        for federating in (False, True):
+            kind = [w for w in self._idle if w.federating == federating]
             for worker in kind[self.size:]:
                 self._idle.remove(worker)
                 worker.kill()
@@ -275,6 +360,6 @@ class Executor:
             worker.kill()
 
     def warm(self) -> None:
-        """Fork one network-less worker ahead of the first query."""
+        """Fork one plain worker ahead of the first query."""
         self.refresh()
         self._release(self._acquire(False, time.monotonic() + 10), True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask import Request
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
 from kg.web.results import GRAPH, HTML, TABULAR
 
@@ -138,11 +138,19 @@ def _timeout(params: MultiDict, limit: float) -> float:
     return min(seconds, limit)
 
 
-def read(request: Request, *, timeout_limit: float) -> QueryRequest:
-    """The query request in ``request``; raises BadRequest or UnsupportedMediaType."""
+def read(request: Request, *, timeout_limit: float, max_bytes: int | None = None) -> QueryRequest:
+    """The query request in ``request``; raises BadRequest, RequestEntityTooLarge or UnsupportedMediaType.
+
+    ``max_bytes`` bounds the query text however it came (a body is bounded
+    before it is read by the app's MAX_CONTENT_LENGTH; a URL only here).
+    """
+    if max_bytes is not None and request.content_length is not None and request.content_length > max_bytes:
+        raise RequestEntityTooLarge(f"the request is larger than this endpoint's limit of {max_bytes} bytes")
     params, query = _params(request)
     if query is not None and not query.strip():
         raise BadRequest("the query is empty")
+    if max_bytes is not None and query is not None and len(query) > max_bytes:
+        raise RequestEntityTooLarge(f"the query is longer than this endpoint's limit of {max_bytes} bytes")
     tabular, graph, given = _formats(request, params)
     return QueryRequest(
         query=query,

@@ -227,18 +227,21 @@ def run(query: SavedQuery, values: dict, fmt: str) -> dict:
     except ParameterError as error:
         raise BadRequest(str(error)) from None
     try:
-        info = query_guard.check(text, allowlist=list(config["SERVICE_ALLOWLIST"]), graphs=sparql._graphs())
+        scan = query_guard.precheck(text)
     except query_guard.Refused as refusal:
         raise BadRequest(str(refusal)) from None
-    job = {"query": text, "union": not info.has_dataset_clause, "default_graph": None, "named_graphs": None,
+    job = {"query": text, "check": scan.needs_check, "union": None if scan.dataset else True,
+           "default_graph": None, "named_graphs": None,
            "row_limit": int(config["ROW_LIMIT"]), "tabular": fmt if fmt in ("json", "csv") else "json",
            "graph": "turtle", "substitutions": substitutions}
     try:
-        answer = sparql.executor().run(job, timeout=float(config["QUERY_TIMEOUT"]), network=info.needs_network)
+        answer = sparql.executor().run(job, timeout=float(config["QUERY_TIMEOUT"]))
     except (QueryTimeout, Busy, StoreError) as error:
         raise ServiceUnavailable(str(error)) from None
     except WorkerFailed as error:
         raise sparql.QueryFailed(str(error)) from None
     if not answer["ok"]:
+        if answer["error"] == "refused":
+            raise BadRequest(answer["message"])
         raise sparql.QueryFailed(answer["message"])
     return answer

@@ -1,17 +1,26 @@
 """Look at a SPARQL request before it runs: refuse updates, unknown graphs and foreign SERVICEs.
 
-pyoxigraph has no public algebra API, so the query is parsed here with
+Two steps. ``precheck`` runs in the web process on every query: a scan in
+linear time and constant extra memory that refuses updates and says whether
+the query names SERVICE or FROM at all. ``check`` runs in a query worker,
+under the query's deadline (``kg.web.results.execute``), and only for
+queries that name SERVICE or FROM.
+
+pyoxigraph has no public algebra API, so ``check`` parses the query with
 rdflib's SPARQL parser (``parseQuery`` then ``translateQuery``) and the
 algebra is walked for ``SERVICE`` clauses and the dataset clauses
 (``FROM``/``FROM NAMED``). As a cross-check that does not depend on rdflib
 parsing the query the way pyoxigraph does, a small tokenizer counts the
 ``SERVICE`` and ``FROM`` keywords in the text (after the ``\\uXXXX`` escapes
-SPARQL expands before parsing, outside strings, IRIs and comments). A query
-is only allowed to reach a network-capable worker if both agree.
+SPARQL expands before parsing, outside strings, IRIs and comments).
 
-This check gives clear refusals; the boundary that holds even if it were
-wrong is elsewhere: queries without an allowlisted SERVICE run in a worker
-process with no network at all (see ``kg.web.executor``).
+This check gives clear refusals and chooses the worker pool; the boundary
+that holds even where it is wrong (two SPARQL parsers can read one text two
+ways) is elsewhere: plain workers reach no address at all, and federating
+workers reach only the app's relay, which forwards to allowlisted endpoints
+only (``kg.web.executor``, ``kg.web.sandbox``, ``kg.web.relay``). So a query
+the guard cannot read with certainty is not refused: it goes to a
+federating worker if it names SERVICE anywhere.
 """
 
 from __future__ import annotations
@@ -50,19 +59,21 @@ class QueryInfo:
 
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # Comments, strings (long ones first) and IRIs: removed before keywords are counted.
+# Possessive quantifiers keep no backtracking state: memory stays constant
+# however long a literal is (a plain ``*`` costs ~100 bytes per character).
 _SKIP = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\s]*>"
-    r"|#[^\n\r]*",
+    r'"""(?:[^"\\]++|\\.|"(?!""))*+"""'
+    r"|'''(?:[^'\\]++|\\.|'(?!''))*+'''"
+    r'|"(?:[^"\\\n\r]++|\\.)*+"'
+    r"|'(?:[^'\\\n\r]++|\\.)*+'"
+    r"|<[^<>\"{}|^`\\\s]*+>"
+    r"|#[^\n\r]*+",
     re.DOTALL,
 )
 # A keyword is a bare word: not part of a variable (?x, $x), a prefixed name (a:b) or a longer word.
 _KEYWORD = r"(?<![\w?$:.\-]){}(?![\w:\-])"
 _SERVICE = re.compile(_KEYWORD.format("SERVICE"), re.IGNORECASE)
-_FROM = re.compile(_KEYWORD.format("FROM"), re.IGNORECASE)
+FROM = re.compile(_KEYWORD.format("FROM"), re.IGNORECASE)
 
 
 def expand_escapes(text: str) -> str:
@@ -96,24 +107,19 @@ def _walk_services(node, found: list) -> None:
 
 
 def inspect(text: str) -> QueryInfo:
-    """Parse ``text`` as a query; raise Refused for an update. Unparseable text gives ``form=None``."""
+    """Parse ``text`` as a query; raise Refused for an update. Text rdflib cannot read gives ``form=None``."""
     try:
         parsed = parseQuery(text)
-    except ParseBaseException:
+        algebra = translateQuery(parsed)
+    except (ParseBaseException, RecursionError, ValueError):
+        # ValueError: rdflib refuses some escapes pyoxigraph may accept.
         parsed = None
-    except RecursionError:
-        raise Refused("the query is nested too deeply to be checked") from None
+    except Exception:  # noqa: BLE001 - rdflib raises plain Exception for semantic errors
+        parsed = None  # e.g. a variable reused in a BIND; pyoxigraph gives the verdict
     if parsed is None:
         if _is_update(text):
             raise Refused(UPDATE_REFUSED)
-        return QueryInfo(has_dataset_clause=keyword_count(text, _FROM) > 0)
-    try:
-        algebra = translateQuery(parsed)
-    except Exception as error:  # noqa: BLE001 - rdflib raises plain Exception for semantic errors
-        # The text is a query rdflib will not evaluate (e.g. a variable reused in
-        # a BIND); pyoxigraph gives the authoritative verdict, without network.
-        del error
-        return QueryInfo(has_dataset_clause=keyword_count(text, _FROM) > 0)
+        return QueryInfo(has_dataset_clause=keyword_count(text, FROM) > 0)
     info = QueryInfo(form=FORMS.get(parsed[1].name))
     terms: list = []
     _walk_services(algebra.algebra, terms)
@@ -151,27 +157,41 @@ def is_update(text: str) -> bool:
     return bool(_UPDATE_START.match(bare_text(text))) or _is_update(text)
 
 
-def check(text: str, *, allowlist: list[str], graphs: set[str]) -> QueryInfo:
-    """Inspect ``text`` and refuse what the endpoint does not run.
+@dataclass
+class Scan:
+    """What the linear scan in the web process found: does the query name SERVICE or FROM?"""
 
-    ``allowlist`` holds the SERVICE endpoints the operator allows, ``graphs``
-    the named graphs of the store (FROM and FROM NAMED may only name those).
-    Queries with neither keyword are not parsed here (parsing with rdflib
-    costs 2-120 ms): pyoxigraph parses them in the worker.
-    """
+    services: int = 0
+    dataset: bool = False
+
+    @property
+    def needs_check(self) -> bool:
+        return bool(self.services or self.dataset)
+
+
+def precheck(text: str) -> Scan:
+    """Refuse an update; say whether ``check`` is needed. Linear time, run in the web process."""
     bare = bare_text(text)
     if _UPDATE_START.match(bare):
         raise Refused(UPDATE_REFUSED)
-    services_in_text = len(_SERVICE.findall(bare))
-    if not services_in_text and not _FROM.search(bare):
+    return Scan(services=len(_SERVICE.findall(bare)), dataset=FROM.search(bare) is not None)
+
+
+def check(text: str, *, allowlist: list[str], graphs: set[str]) -> QueryInfo:
+    """Inspect ``text`` and refuse what the endpoint does not run (in a worker, under a deadline).
+
+    ``allowlist`` holds the SERVICE endpoints the operator allows, ``graphs``
+    the named graphs of the store (FROM and FROM NAMED may only name those).
+    A query that names SERVICE but that rdflib cannot read with certainty
+    is marked as needing the network: the relay decides where it can go.
+    """
+    scan = precheck(text)
+    if not scan.needs_check:
         return QueryInfo()
     info = inspect(text)
-    if info.form is None:
-        if services_in_text:
-            raise Refused("the query could not be checked for SERVICE clauses, so it is refused")
+    if info.form is None or scan.services != len(info.services):
+        info.services = info.services or (["?"] if scan.services else [])
         return info
-    if services_in_text != len(info.services):
-        raise Refused("the query's SERVICE clauses could not be checked, so it is refused")
     for service in info.services:
         if service not in allowlist:
             allowed = ", ".join(f"<{s}>" for s in allowlist) or "none"

@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from kg.errors import PmkgError, QuerySyntaxError
 from kg.namespaces import PREFIXES
 from kg.store import Store
+from kg.web import query_guard
 
 # name -> (pyoxigraph format, media type sent)
 TABULAR = {
@@ -56,12 +57,22 @@ def term_json(term) -> dict:
     raise PmkgError(f"cannot write the term {term!r}")
 
 
-def _solutions(results: ox.QuerySolutions, row_limit: int) -> tuple[dict, bool]:
+def _size(term) -> int:
+    """About how many bytes a term takes in a result (its value plus markup)."""
+    if isinstance(term, ox.Triple):
+        return _size(term.subject) + _size(term.predicate) + _size(term.object)
+    if isinstance(term, ox.Literal):
+        return len(term.value) + len(term.datatype.value) + 40
+    return len(term.value) + 30
+
+
+def _solutions(results: ox.QuerySolutions, row_limit: int, byte_limit: int) -> tuple[dict, bool]:
     names = [v.value for v in results.variables]
     rows = []
     truncated = False
+    size = 0
     for solution in results:
-        if len(rows) >= row_limit:
+        if len(rows) >= row_limit or size > byte_limit:
             truncated = True
             break
         row = {}
@@ -69,22 +80,51 @@ def _solutions(results: ox.QuerySolutions, row_limit: int) -> tuple[dict, bool]:
             value = solution[name]
             if value is not None:
                 row[name] = term_json(value)
+                size += _size(value) + len(name)
         rows.append(row)
     return {"head": {"vars": names}, "results": {"bindings": rows}}, truncated
 
 
-def _graph(results: ox.QueryTriples, row_limit: int, fmt: str) -> tuple[bytes, bool, int]:
+def _graph(results: ox.QueryTriples, row_limit: int, byte_limit: int, fmt: str) -> tuple[bytes, bool, int]:
     triples = []
     truncated = False
+    size = 0
     for triple in results:
-        if len(triples) >= row_limit:
+        if len(triples) >= row_limit or size > byte_limit:
             truncated = True
             break
         triples.append(triple)
+        size += _size(triple)
     rdf_format = GRAPH["turtle" if fmt == HTML else fmt][0]
     items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if fmt == "trig" else triples
     prefixes = OUTPUT_PREFIXES if fmt in ("turtle", "trig", HTML) else None
     return ox.serialize(items, None, rdf_format, prefixes=prefixes), truncated, len(triples)
+
+
+def _check(store: Store, request: dict) -> dict | None:
+    """The guard's verdict, reached here in the worker under the query's deadline.
+
+    None to run the query here; otherwise the answer to send back: a refusal,
+    or ``federate`` for a query that calls an allowlisted SERVICE (run again by
+    a federating worker; see ``kg.web.executor``).
+    """
+    check = request.get("check")
+    if not check or request.get("federated"):
+        return None
+    try:
+        info = query_guard.check(request["query"], allowlist=request["allowlist"],
+                                 graphs=set(store.named_graphs()))
+    except query_guard.Refused as refusal:
+        return {"ok": False, "error": "refused", "message": str(refusal)}
+    if request["union"] is None:
+        request["union"] = not info.has_dataset_clause
+    if info.needs_network:
+        return {"ok": False, "error": "federate", "union": request["union"]}
+    return None
+
+
+SERVICE_FAILED = ("the query failed: a SERVICE call did not succeed (the remote endpoint could not be "
+                  "reached, refused the request, answered with an error or a too large result, or took too long)")
 
 
 def execute(store: Store, request: dict) -> dict:
@@ -92,20 +132,31 @@ def execute(store: Store, request: dict) -> dict:
 
     ``request["substitutions"]``, if present, maps variable names (without
     ``?``) to pyoxigraph terms (which pickle) bound before evaluation: how
-    saved queries (``kg.web.queries``) pass their parameters.
+    saved queries (``kg.web.queries``) pass their parameters. ``check``
+    asks for the query guard first (see ``_check``); ``union`` None means
+    "the union of all graphs unless the query has FROM". Results are cut at
+    ``row_limit`` rows or about ``result_bytes`` bytes (0: no byte limit).
 
     The answer is ``{"ok": True, "kind": "tabular"|"boolean"|"graph", "format", "body",
-    "truncated", "rows"}`` or ``{"ok": False, "error": "syntax"|"failed", "message"}``.
+    "truncated", "rows"}`` or ``{"ok": False, "error": "syntax"|"failed"|"refused"|"memory"|"federate",
+    "message"}``.
     """
     try:
+        verdict = _check(store, request)
+        if verdict is not None:
+            return verdict
+        union = request["union"]
+        if union is None:
+            union = query_guard.keyword_count(request["query"], query_guard.FROM) == 0
         results = store.query(
             request["query"],
-            union_default_graph=request["union"],
+            union_default_graph=union,
             default_graph=request["default_graph"],
             named_graphs=request["named_graphs"],
             substitutions=request.get("substitutions") or None,
         )
         row_limit = request["row_limit"]
+        byte_limit = request.get("result_bytes") or float("inf")
         if isinstance(results, ox.QueryBoolean):
             fmt = request["tabular"]
             if fmt in (HTML, "json"):
@@ -115,7 +166,7 @@ def execute(store: Store, request: dict) -> dict:
             return {"ok": True, "kind": "boolean", "format": fmt, "body": body, "truncated": False, "rows": 1}
         if isinstance(results, ox.QuerySolutions):
             fmt = request["tabular"]
-            data, truncated = _solutions(results, row_limit)
+            data, truncated = _solutions(results, row_limit, byte_limit)
             body = json.dumps(data, ensure_ascii=False).encode("utf-8")
             if fmt not in (HTML, "json"):
                 parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
@@ -123,11 +174,16 @@ def execute(store: Store, request: dict) -> dict:
             rows = len(data["results"]["bindings"])
             return {"ok": True, "kind": "tabular", "format": fmt, "body": body, "truncated": truncated, "rows": rows}
         fmt = request["graph"]
-        body, truncated, rows = _graph(results, row_limit, fmt)
+        body, truncated, rows = _graph(results, row_limit, byte_limit, fmt)
         return {"ok": True, "kind": "graph", "format": fmt, "body": body, "truncated": truncated, "rows": rows}
     except QuerySyntaxError as error:
         return {"ok": False, "error": "syntax", "message": str(error)}
+    except MemoryError:
+        return {"ok": False, "error": "memory", "message": "the query needed more memory than its limit"}
     except (OSError, ValueError, RuntimeError, TypeError, PmkgError) as error:
-        # Evaluation errors (e.g. a SERVICE that cannot be reached): one line, no trace.
+        if request.get("federated"):
+            return {"ok": False, "error": "failed", "message": SERVICE_FAILED}
+        # Evaluation errors: one line, no trace. A plain worker reaches no address,
+        # so a SERVICE error here says nothing about any host.
         message = " ".join(str(error).split())[:500] or type(error).__name__
         return {"ok": False, "error": "failed", "message": f"the query failed: {message}"}

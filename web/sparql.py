@@ -38,8 +38,12 @@ def executor() -> Executor:
         current = current_app.extensions.get("pmkg.executor")
         if current is None or current.owner != os.getpid():
             config = current_app.config
-            current = Executor(config["STORE"], size=config["QUERY_WORKERS"],
-                               check_interval=config["STORE_CHECK_INTERVAL"])
+            current = Executor(
+                config["STORE"], size=config["QUERY_WORKERS"], check_interval=config["STORE_CHECK_INTERVAL"],
+                allowlist=config["SERVICE_ALLOWLIST"], memory=int(config["QUERY_MEMORY_MB"]) * 1024 * 1024,
+                result_bytes=int(config["RESULT_BYTES"]), service_timeout=config["QUERY_TIMEOUT"],
+                service_bytes=int(config["RESULT_BYTES"]), require_isolation=bool(config["REQUIRE_ISOLATION"]),
+            )
             current_app.extensions["pmkg.executor"] = current
         return current
 
@@ -62,14 +66,14 @@ def cors(response: Response) -> Response:
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint():
     config = current_app.config
-    query = read(request, timeout_limit=float(config["QUERY_TIMEOUT"]))
+    query = read(request, timeout_limit=float(config["QUERY_TIMEOUT"]), max_bytes=int(config["MAX_REQUEST_BYTES"]))
     if query.query is None:
         if request.method == "POST":
             raise BadRequest("give exactly one query parameter")
         return describe()
     graphs = _graphs()
     try:
-        info = query_guard.check(query.query, allowlist=list(config["SERVICE_ALLOWLIST"]), graphs=graphs)
+        scan = query_guard.precheck(query.query)
     except query_guard.Refused as refusal:
         raise BadRequest(str(refusal)) from None
     unknown = [g for g in query.default_graphs + query.named_graphs if g not in graphs]
@@ -78,7 +82,8 @@ def endpoint():
     dataset_given = bool(query.default_graphs or query.named_graphs)
     job = {
         "query": query.query,
-        "union": not dataset_given and not info.has_dataset_clause,
+        "check": scan.needs_check,
+        "union": False if dataset_given else (None if scan.dataset else True),
         "default_graph": query.default_graphs if dataset_given else None,
         "named_graphs": query.named_graphs if dataset_given else None,
         "row_limit": int(config["ROW_LIMIT"]),
@@ -86,7 +91,7 @@ def endpoint():
         "graph": query.graph,
     }
     try:
-        answer = executor().run(job, timeout=query.timeout, network=info.needs_network)
+        answer = executor().run(job, timeout=query.timeout)
     except (QueryTimeout, Busy) as error:
         raise ServiceUnavailable(str(error)) from None
     except StoreError as error:
@@ -94,6 +99,8 @@ def endpoint():
     except WorkerFailed as error:
         raise QueryFailed(str(error)) from None
     if not answer["ok"]:
+        if answer["error"] == "refused":
+            raise BadRequest(answer["message"])
         if answer["error"] == "syntax":
             refused = query_guard.is_update(query.query)
             raise BadRequest(query_guard.UPDATE_REFUSED if refused else answer["message"])
