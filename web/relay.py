@@ -17,7 +17,8 @@ nothing else, whatever the query said:
   to any other host cannot resolve inside the namespace).
 * a host *name* must resolve to public addresses: a name that resolves to a
   loopback, private or link-local address is refused (DNS rebinding). An
-  allowlisted IP *literal* is taken as the operator wrote it.
+  allowlisted IP *literal*, and the name ``localhost``, are taken as the
+  operator wrote them (a service on this machine).
 * every connection has a deadline and a byte limit each way; failures close
   the connection and are logged here, never shown to the client in detail.
 """
@@ -111,7 +112,7 @@ def _public(host: str, port: int) -> list[tuple]:
 
 
 def _connect(target: Target, timeout: float) -> socket.socket:
-    if target.literal:
+    if target.literal or target.host == "localhost":
         return socket.create_connection((target.host, target.port), timeout=timeout)
     last: OSError | None = None
     for family, kind, proto, _, address in _public(target.host, target.port):

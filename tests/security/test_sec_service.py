@@ -272,3 +272,21 @@ def test_the_fuzzer_is_varied():
     for piece in ("\\u", "\r", "'''", '"""', "e:sparql", "SERVICE SILENT", "FROM <"):
         assert piece in generated, piece
     assert queries(7, 5, allowed="a", forbidden="b") == queries(7, 5, allowed="a", forbidden="b")
+
+
+def test_an_endpoint_named_by_host_name_is_reached_through_the_workers_hosts_file(tmp_path, listeners):
+    """The worker resolves an allowlisted name to its relay socket; other names resolve to nothing."""
+    allowed = listeners["allowed"]
+    named = f"http://localhost:{allowed.port}/sparql"
+    process, url = start_server(tmp_path, SERVICE_ALLOWLIST=json.dumps([named]))
+    try:
+        before = len(allowed.heads)
+        status, body = ask(url, f"SELECT ?s WHERE {{ SERVICE <{named}> {{ ?s ?p ?o }} }}")
+        assert status == 200, body
+        assert len(allowed.heads) == before + 1
+        status, body = ask(url, smuggle(f"http://ip6-localhost:{listeners['forbidden'].port}/sparql", named))
+        assert status == 500
+        assert listeners["forbidden"].heads == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
