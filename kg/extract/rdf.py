@@ -13,11 +13,10 @@ from datetime import date, datetime, timezone
 
 import pyoxigraph as ox
 
-from kg import __version__
-from kg.extract import identity
+from kg import __version__, identity
+from kg.article import Article
 from kg.extract.facts import ArticleFacts, Evidence, Group, Officer
 from kg.namespaces import ID, PMKG, VOCAB
-from kg.reader import Article
 from kg.reference import CLASS_OF_KIND, by_key
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
