@@ -18,14 +18,17 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 MODULES = sorted(p for p in TESTS.rglob("*.py") if ".venv" not in p.parts)
 
-SKIPPING = {"skip", "xfail", "importorskip"}            # pytest.<name>(...)
-SKIPPING_MARKS = {"skip", "skipif", "xfail"}             # pytest.mark.<name>
+# Names under pytest (however pytest is imported: "import pytest as pt" too).
+SKIPPING = {"skip", "xfail", "importorskip", "mark.skip", "mark.skipif", "mark.xfail"}
+# Where pytest reads the reason from when it is not given by keyword.
+POSITIONAL = {"skip": 0, "xfail": 0, "mark.skip": 0, "mark.xfail": 1}
 # A reason names a missing external thing: something not installed, or a binary at a path.
 EXTERNAL = re.compile(r"\bnot installed\b|\bno [\w .-]+ (?:at|in|on) (?:/|PATH\b)|\bnot on PATH\b",
                       re.IGNORECASE)
 
 
 def _dotted(node: ast.expr) -> str:
+    """The dotted name of an attribute chain ("pytest.mark.skip"); "?" for a part that is no plain name."""
     if isinstance(node, ast.Attribute):
         return f"{_dotted(node.value)}.{node.attr}"
     return node.id if isinstance(node, ast.Name) else "?"
@@ -33,12 +36,10 @@ def _dotted(node: ast.expr) -> str:
 
 def _reason(call: ast.Call, name: str) -> ast.expr | None:
     """The reason argument of a skipping call (keyword, or the position pytest reads it from)."""
-    keyword = "msg" if name == "pytest.xfail" else "reason"
     for kw in call.keywords:
-        if kw.arg in (keyword, "reason"):
+        if kw.arg in ("reason", "msg"):
             return kw.value
-    positional = {"pytest.skip": 0, "pytest.xfail": 0, "pytest.mark.skip": 0, "pytest.mark.xfail": 1}
-    index = positional.get(name)
+    index = POSITIONAL.get(name)
     if index is not None and len(call.args) > index:
         return call.args[index]
     return None
@@ -57,22 +58,23 @@ def problems(source: str) -> list[str]:
     """Each skip, xfail or importorskip in ``source`` whose reason names no missing external thing."""
     tree = ast.parse(source)
     calls = {id(node.func): node for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    aliases = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+               for alias in node.names if alias.name == "pytest"}
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == "pytest":
+        if isinstance(node, ast.ImportFrom) and node.module in ("pytest", "_pytest.outcomes"):
             for alias in node.names:
-                if alias.name in SKIPPING:
-                    found.append(f"line {node.lineno}: imports {alias.name} from pytest; write pytest.{alias.name}")
+                if alias.name in SKIPPING or alias.name == "mark":
+                    found.append(f"line {node.lineno}: imports {alias.name} from pytest; use it as pytest.{alias.name}")
         if not isinstance(node, ast.Attribute):
             continue
-        name = _dotted(node)
-        if not ((name.startswith("pytest.") and name[7:] in SKIPPING)
-                or (name.startswith("pytest.mark.") and name[12:] in SKIPPING_MARKS)):
+        head, _, name = _dotted(node).partition(".")
+        if head not in aliases or name not in SKIPPING:
             continue
         call = calls.get(id(node))
         if call is None:
             found.append(f"line {node.lineno}: {name} without a reason")
-        elif name == "pytest.importorskip":
+        elif name == "importorskip":
             if not (call.args and _text(call.args[0])):
                 found.append(f"line {node.lineno}: {name} of a package not named literally")
         elif not EXTERNAL.search(_text(_reason(call, name))):
@@ -87,25 +89,25 @@ def test_skips_and_xfails_name_a_missing_external_thing(path):
 
 
 @pytest.mark.parametrize("source", [
-    'import pytest\n\ndef test_x():\n    pytest.xfail("the entity pages are not served yet")\n',
-    'import pytest\n\ndef test_x():\n    pytest.skip()\n',
-    'import pytest\n\n@pytest.mark.skip\ndef test_x():\n    pass\n',
-    'import pytest\n\n@pytest.mark.skipif(True, reason="flaky")\ndef test_x():\n    pass\n',
-    'import pytest\n\n@pytest.mark.xfail(reason="known bug")\ndef test_x():\n    pass\n',
-    'import pytest\npytestmark = [pytest.mark.skipif(True, reason="slow")]\n',
+    'import pytest as pt\n\ndef test_x():\n    pt.xfail("the entity pages are not served yet")\n',
+    'import pytest as pt\n\ndef test_x():\n    pt.skip()\n',
+    'import pytest as pt\n\n@pt.mark.skip\ndef test_x():\n    pass\n',
+    'import pytest as pt\n\n@pt.mark.skipif(True, reason="flaky")\ndef test_x():\n    pass\n',
+    'import pytest as pt\n\n@pt.mark.xfail(reason="known bug")\ndef test_x():\n    pass\n',
+    'import pytest as pt\npytestmark = [pt.mark.skipif(True, reason="slow")]\n',
     'from pytest import xfail\n',
-    'import pytest\nname = "x"\nmod = pytest.importorskip(name)\n',
+    'import pytest as pt\nname = "x"\nmod = pt.importorskip(name)\n',
 ])
 def test_the_meta_test_catches_a_reason_that_is_not_external(source):
     assert problems(source)
 
 
 @pytest.mark.parametrize("source", [
-    'import pytest\n\n@pytest.mark.skipif(True, reason="node_modules is not installed: run scripts/setup.sh")\n'
+    'import pytest as pt\n\n@pt.mark.skipif(True, reason="node_modules is not installed: run scripts/setup.sh")\n'
     'def test_x():\n    pass\n',
-    'import pytest\npytestmark = pytest.mark.skipif(True, reason="no Chromium at /usr/bin/chromium")\n',
-    'import pytest\napi = pytest.importorskip("playwright.sync_api")\n',
-    'import pytest\n\ndef test_x():\n    pytest.skip(f"no {NAME} on PATH")\n',
+    'import pytest as pt\npytestmark = pt.mark.skipif(True, reason="no Chromium at /usr/bin/chromium")\n',
+    'import pytest as pt\napi = pt.importorskip("playwright.sync_api")\n',
+    'import pytest as pt\n\ndef test_x():\n    pt.skip(f"no {NAME} on PATH")\n',
 ])
 def test_the_meta_test_accepts_a_missing_package_or_binary(source):
     assert problems(source) == []
