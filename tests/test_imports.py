@@ -161,6 +161,11 @@ def store(tmp_path_factory):
     return path
 
 
+def test_importing_the_command_line_does_not_load_spacy():
+    loaded = _modules_after("import kg.cli")
+    assert {"kg", "click", "pyoxigraph"} <= loaded and "spacy" not in loaded
+
+
 @pytest.mark.parametrize("argv", [
     ["--help"],
     ["link", "--help"],
