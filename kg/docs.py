@@ -17,6 +17,7 @@ import rdflib
 from rdflib.namespace import RDF, SKOS
 
 from kg import resources
+from kg.namespaces import VOCAB
 
 VOCAB_DIR = "vocab"
 
@@ -49,7 +50,7 @@ def _labels(graph: rdflib.Graph, nodes) -> str:
     links = []
     for node in sorted(nodes):
         label = graph.value(node, SKOS.prefLabel) or node
-        slug, _, code = str(node).removeprefix("https://w3id.org/pmkg/vocab/").partition("/")
+        slug, _, code = str(node).removeprefix(VOCAB).partition("/")
         links.append(f'<a href="{_text(slug)}.html#{_text(code)}">{_text(label)}</a>')
     return ", ".join(links)
 

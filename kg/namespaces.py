@@ -1,7 +1,18 @@
 """IRIs the project mints and the vocabularies it reuses, in one place.
 
-Every other module takes its namespaces from here, so changing the base of
-the project's IRIs is a one-line change.
+The project's own IRIs (ontology, vocabularies, entities, graphs) are built from
+``BASE`` here, and the modules of ``kg`` that write RDF or SPARQL take the
+namespaces they reuse from ``PREFIXES``, so in the Python code changing the
+base of the project's IRIs is a one-line change (the Turtle files and the saved
+queries spell it out). How an entity's IRI is minted from its name lives
+beside this module, in :mod:`kg.identity`.
+
+Exceptions, each a W3C namespace spelled where it is used: rdflib's namespace
+objects in kg.reference, kg.validate and kg.docs; ``sd:`` and ``formats:`` (not
+in ``PREFIXES``) in kg.void and the web app's service description; single
+``rdf:`` and ``xsd:`` terms in web/page.py and web/results.py; and the PREFIX
+lines of the linking queries sent to Wikidata, whose text is the link cache's
+key and so must not change with this file.
 """
 
 BASE = "https://w3id.org/pmkg/"
@@ -12,7 +23,8 @@ VOCAB = BASE + "vocab/"              # SKOS concept schemes: VOCAB + "allegation
 ID = BASE + "id/"                    # entities minted from articles: ID + "officer/..."
 GRAPH = BASE + "graph/"              # named graphs
 
-ONTOLOGY_GRAPH = GRAPH + "ontology"  # ontology + vocabularies + shapes live here
+ONTOLOGY_GRAPH = GRAPH + "ontology"  # pmkg.ttl and vocabularies.ttl; the shapes have their own graph
+                                     # (kg.store.SHAPES_GRAPH, GRAPH + "shapes")
 
 # Vocabularies reused by the ontology.
 PREFIXES = {

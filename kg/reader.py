@@ -5,21 +5,20 @@ metadata the input makes evident. Page boilerplate (cookie banners, sign-up prom
 ``READ MORE:`` links, "Most read" lists, bylines, date lines, footers) is dropped here, so it
 never reaches fact extraction. The cleaning rules live in :mod:`kg.reader_text` and their
 patterns in ``kg/data/boilerplate.jsonl``; HTML extraction lives in :mod:`kg.reader_html`.
+:class:`Article` and :class:`ArticleError` live in :mod:`kg.article` (both readers build
+articles there) and are importable from here too.
 """
 
 from __future__ import annotations
 
 import codecs
-import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from kg import reader_text
-from kg.errors import PmkgError
+from kg import reader_html, reader_text
+from kg.article import Article, ArticleError, make_article
 
 MAX_BYTES = 10_000_000
 STDIN_LOCATION = "urn:pmkg:stdin"
@@ -29,25 +28,6 @@ _HTML_START = re.compile(r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!docty
                          re.IGNORECASE | re.DOTALL)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-@dataclass(frozen=True)
-class Article:
-    """One cleaned article and its metadata."""
-
-    text: str                             # headline, blank line, body paragraphs separated by blank lines
-    headline: str | None
-    publisher: str | None                 # only when the input names the outlet
-    authors: tuple[str, ...]              # person names only, without "By" or job titles
-    published: datetime | date | None     # as printed; tz-aware when a zone or offset is printed
-    updated: datetime | date | None
-    location: str                         # file: IRI, page URL, or urn:pmkg:stdin
-    content_hash: str                     # sha256 hex of text (UTF-8)
-    encoding: str                         # encoding the bytes were decoded with
-
-
-class ArticleError(PmkgError):
-    """An input that cannot be read as an article; the message says why, on one line."""
 
 
 def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -112,18 +92,6 @@ def read_html(html: str, *, location: str) -> Article:
     return _from_html(html, location=location, encoding="utf-8", name=location)
 
 
-def make_article(headline: str | None, body: list[str], *, publisher: str | None, authors: Iterable[str],
-                 published: datetime | date | None, updated: datetime | date | None, location: str,
-                 encoding: str) -> Article:
-    """Assemble an :class:`Article`: join the text and hash it."""
-    paragraphs = ([headline] if headline else []) + body
-    text = "\n\n".join(paragraphs)
-    unique_authors = tuple(dict.fromkeys(authors))
-    return Article(text=text, headline=headline, publisher=publisher, authors=unique_authors,
-                   published=published, updated=updated, location=location,
-                   content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(), encoding=encoding)
-
-
 def _read(data: bytes, *, location: str, media_type: str | None, name: str) -> Article:
     text, encoding = _decode(data, name)
     if media_type is not None:
@@ -147,8 +115,6 @@ def _from_text(text: str, *, location: str, encoding: str, name: str) -> Article
 
 
 def _from_html(html: str, *, location: str, encoding: str, name: str) -> Article:
-    from kg import reader_html
-
     if not html.strip():
         raise ArticleError(f"{name}: empty file (no text)")
     return reader_html.article_from_html(html, location=location, encoding=encoding, name=name)

@@ -15,7 +15,7 @@ import lxml.html
 from lxml import etree
 
 from kg import reader_text
-from kg.reader import Article, ArticleError, make_article
+from kg.article import Article, ArticleError, make_article
 
 ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
                            "OpinionNewsArticle", "BackgroundNewsArticle", "BlogPosting", "LiveBlogPosting",

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import rdflib
 
+from kg.namespaces import BASE, PREFIXES
+
 
 @dataclass
 class ReasoningResult:
@@ -46,12 +48,12 @@ def check(paths: list[Path] | list[str], *, java: str | None = None) -> Reasonin
         world = owlready2.World()
         world.get_ontology(nt.as_uri()).load(format="ntriples")
         try:
-            with world.get_ontology("https://w3id.org/pmkg/reasoner-output#"):
+            with world.get_ontology(BASE + "reasoner-output#"):
                 owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError as exc:
             detail = str(exc).strip() or "HermiT found the ontology and data inconsistent"
             return ReasoningResult(consistent=False, message=detail.splitlines()[0][:300])
-        unsat = sorted(c.iri for c in world.inconsistent_classes() if c.iri != "http://www.w3.org/2002/07/owl#Nothing")
+        unsat = sorted(c.iri for c in world.inconsistent_classes() if c.iri != PREFIXES["owl"] + "Nothing")
         return ReasoningResult(consistent=True, unsatisfiable=unsat)
 
 

@@ -57,9 +57,10 @@ import pyoxigraph as ox
 
 from kg import resources
 from kg.errors import PmkgError
+from kg.namespaces import PREFIXES
 
 WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = PREFIXES["xsd"]
 TYPES = ("iri", "integer", "date", "en", "string")
 CHART_KINDS = ("bar", "line", "pie", "timeline")
 LIST_HEADERS = ("defaults", "enumerate")

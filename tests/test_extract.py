@@ -124,6 +124,8 @@ def test_boilerplate_never_becomes_a_fact(facts):
 def test_every_fact_points_to_its_sentence(facts):
     article = read_path(ARTICLES / "kent-messages-investigation.txt")
     result = facts["kent-messages-investigation"]
+    # The article reports a suspension, two allegations, an investigation and a quotation.
+    assert result.outcomes and result.allegations and result.investigations and result.quotes
     for fact in [*result.outcomes, *result.allegations, *result.investigations, *result.quotes]:
         assert fact.evidence
         for evidence in fact.evidence:

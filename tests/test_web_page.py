@@ -55,7 +55,17 @@ def test_vendor_route_serves_the_library(client):
     "/vendor/chart.js/../../../pyproject.toml",
     "/vendor/nothing/yasgui.min.js",
 ])
-def test_vendor_route_refuses_path_traversal(client, path):
+def test_vendor_route_refuses_path_traversal(tmp_path, path):
+    # A node_modules built here, so the test runs whether or not npm installed the real one.
+    modules = tmp_path / "node_modules"
+    for name, sub in VENDOR.items():
+        (modules / sub).mkdir(parents=True)
+        (modules / sub / "lib.js").write_text("// the library")
+        (modules / sub).parent.joinpath("package.json").write_text('{"name": "%s"}' % name)
+    (tmp_path / "pyproject.toml").write_text('{"name": "outside node_modules"}')
+    Store.create(tmp_path / "store").close()
+    client = create_app({"STORE": str(tmp_path / "store"), "NODE_MODULES": str(modules)}).test_client()
+    assert client.get("/vendor/yasgui/lib.js").status_code == 200
     response = client.get(path, follow_redirects=True)  # werkzeug redirects // to /
     assert response.status_code == 404
     assert b'"name"' not in response.data and b"root:" not in response.data

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kg.extract.assemble import build
 from kg.extract.facts import ArticleFacts
-from kg.reader import Article
+from kg.article import Article
 
 
 def extract(article: Article, *, model: str | None = None) -> ArticleFacts:

@@ -38,7 +38,7 @@ from kg.extract.cues import (
     VICTIM_BEFORE,
     INVESTIGATOR,
 )
-from kg.extract.patterns import blank_quotes
+from kg.extract.patterns import blank_quotes, codes
 from kg.reference import by_key
 
 def compatible(a: str | None, b: str | None) -> bool:
@@ -373,7 +373,7 @@ class Builder:
                               r"the force|inspectors?|detectives?)\b", text, re.IGNORECASE))
 
     def update_statuses(self) -> None:
-        leaving = {"dismissal", "resigned", "retired"}
+        leaving = codes("outcomes", leaves_force=True)
         for outcome in self.facts.outcomes:
             if outcome.type in leaving and outcome.stage == "happened":
                 for key in outcome.subjects:

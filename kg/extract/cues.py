@@ -7,6 +7,8 @@ wording is data: kg/data/patterns/*.jsonl.)
 
 import re
 
+from kg.extract.patterns import codes
+
 CUE = re.compile(r"\b(?:accused|alleg\w+|misconduct|investigat\w+|charged|convicted|guilty|jailed|sentenced|"
                  r"suspended|dismissed|sacked|hearing|panel|court|trial|barred|warning|restricted|resigned|"
                  r"retired|case to answer|acquitted|cleared|admitted|denied|denies|inquiry|probe|arrested|"
@@ -24,10 +26,7 @@ RANK_NAME = re.compile(
 ALL_OF = re.compile(r"\ball (?:\w+ )?(?:of them|officers|six|five|four|three|two|seven|eight|nine|ten)\b|"
                     r"\bboth (?:officers|men|women|constables)\b|\bnone of the \w+\b", re.IGNORECASE)
 # Outcomes that only an officer can have: no officer need be named in the sentence.
-OFFICER_ONLY_OUTCOMES = {"restricted-duties", "suspension", "misconduct-meeting", "gross-misconduct-hearing",
-                         "written-warning", "final-written-warning", "dismissal", "barred-list",
-                         "case-to-answer", "no-case-to-answer", "would-have-been-dismissed",
-                         "investigation-ongoing"}
+OFFICER_ONLY_OUTCOMES = codes("outcomes", officer_only=True)
 PLURAL = re.compile(r"\b(?:officers|constables|they|them|their|both|all|men|women|colleagues)\b|"
                     r"^\W*(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b", re.IGNORECASE)
 DISCIPLINE_VERB = re.compile(r"^(?:investigate|charge|suspend|dismiss|sack|arrest|discipline|bar|warn|clear|"

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from kg.extract.officers import find_force
-from kg.extract.patterns import HEDGE, number, rules
+from kg.extract.patterns import HEDGE, codes, number, rules
 from kg.reference import by_key
 
 SCHEDULED = re.compile(r"\b(?:will|is to|are to|is due to|are due to|was due to|were due to|faces?|facing|"
@@ -135,9 +135,9 @@ def speaks_of_misconduct(text: str) -> bool:
 CRIMINAL_SIGNAL = re.compile(r"\bfile (?:of evidence )?(?:was |has been |had been )?(?:sent|passed|submitted|referred|"
                              r"handed)\s+to (?:the )?(?:cps|crown prosecution|pps|public prosecution|procurator|"
                              r"crown office)|\bcharged\b|\bcharges?\b", re.IGNORECASE)
-CRIMINAL_OUTCOMES = {"criminal-charge", "conviction", "acquittal", "prison-sentence", "no-further-action"}
-MISCONDUCT_OUTCOMES = {"misconduct-meeting", "case-to-answer", "no-case-to-answer", "written-warning",
-                       "final-written-warning"}
+# Outcomes that show the kind of an investigation whose sentences do not say (outcomes.jsonl).
+CRIMINAL_OUTCOMES = codes("outcomes", investigation_kind="criminal")
+MISCONDUCT_OUTCOMES = codes("outcomes", investigation_kind="misconduct")
 
 
 def default_kinds(outcomes: set[str], text: str) -> set[str]:

@@ -8,7 +8,8 @@ Rules, each small:
 - forces from the mention ("a Kent Police constable", "of Norfolk Constabulary",
   "Met officers") or, failing that, from the only force the article names.
 Who is a subject (accused, investigated, charged, disciplined) is decided by
-the assembly in kg/extract/__init__.py; this module only finds mentions.
+the assembly in kg/extract/assemble.py (subject_keys, settle_subjects); this
+module only finds mentions.
 """
 
 from __future__ import annotations

@@ -1,9 +1,17 @@
 """Extraction patterns kept as data (kg/data/patterns/*.jsonl) and small text helpers.
 
-Each JSONL line is one rule: a ``code`` from a controlled vocabulary, a
-``pattern`` (a regular expression, matched case-insensitively on a sentence
-with its quotations blanked out), an optional ``unless`` pattern that vetoes
-the rule when it matches the same sentence, and a ``note`` for people.
+Each JSONL line is one rule: a ``code``, the notation of a concept of the file's SKOS
+concept scheme in ontology/vocabularies.ttl (``SCHEMES``; a code that is no concept there
+stops loading with the file and line); a ``pattern`` (a regular expression, matched
+case-insensitively on a sentence with its quotations blanked out), an optional ``unless``
+pattern that vetoes the rule when it matches the same sentence, and a ``note`` for people.
+
+Outcome rules also say how the extractor treats their code (all optional, default off):
+``officer_only`` (only an officer can have it, so the sentence need not name one),
+``investigation_kind`` ("criminal" or "misconduct": the kind of investigation the outcome
+shows when the article does not say) and ``leaves_force`` (the officer is no longer serving).
+The extractor's sets of codes come from these files through :func:`codes`, so adding an
+outcome type is an edit of vocabularies.ttl and outcomes.jsonl only.
 """
 
 from __future__ import annotations
@@ -14,6 +22,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
+import pyoxigraph as ox
+
+from kg import resources
+from kg.namespaces import PREFIXES, VOCAB
+
 QUOTE_SPAN = re.compile(r"“[^”]*”|\"[^\"\n]*\"|‘[^’\n]{12,}’")
 # Words that turn a reported step into a possibility rather than a fact.
 HEDGE = re.compile(
@@ -22,12 +35,20 @@ HEDGE = re.compile(
     re.IGNORECASE)
 
 
+# Pattern file -> the concept scheme its codes belong to (VOCAB + scheme).
+SCHEMES = {"allegations": "allegation", "outcomes": "outcome"}
+INVESTIGATION_KINDS = (None, "criminal", "misconduct")
+
+
 @dataclass(frozen=True)
 class Rule:
     code: str
     pattern: re.Pattern
     unless: re.Pattern | None
     note: str
+    officer_only: bool = False
+    investigation_kind: str | None = None
+    leaves_force: bool = False
 
     def matches(self, text: str) -> re.Match | None:
         match = self.pattern.search(text)
@@ -39,22 +60,66 @@ class Rule:
 @lru_cache(maxsize=None)
 def rules(name: str) -> tuple[Rule, ...]:
     """The rules of kg/data/patterns/<name>.jsonl, in file order."""
-    text = files("kg").joinpath(f"data/patterns/{name}.jsonl").read_text(encoding="utf-8")
+    return parse_rules(files("kg").joinpath(f"data/patterns/{name}.jsonl").read_text(encoding="utf-8"), name)
+
+
+def parse_rules(text: str, name: str) -> tuple[Rule, ...]:
+    """The rules of the JSONL ``text`` of pattern file ``name``; ValueError naming the line of a bad one."""
     loaded = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         item = json.loads(line)
         try:
-            loaded.append(Rule(
+            rule = Rule(
                 code=item["code"],
                 pattern=re.compile(item["pattern"], re.IGNORECASE),
                 unless=re.compile(item["unless"], re.IGNORECASE) if item.get("unless") else None,
                 note=item.get("note", ""),
-            ))
-        except (KeyError, re.error) as error:
+                officer_only=_flag(item, "officer_only"),
+                investigation_kind=item.get("investigation_kind"),
+                leaves_force=_flag(item, "leaves_force"),
+            )
+        except (KeyError, ValueError, re.error) as error:
             raise ValueError(f"patterns/{name}.jsonl line {number}: {error}") from error
+        if rule.code not in concepts(SCHEMES[name]):
+            raise ValueError(f"patterns/{name}.jsonl line {number}: code {rule.code!r} is not a concept of "
+                             f"{VOCAB}{SCHEMES[name]} in vocabularies.ttl")
+        if rule.investigation_kind not in INVESTIGATION_KINDS:
+            raise ValueError(f"patterns/{name}.jsonl line {number}: investigation_kind "
+                             f"{rule.investigation_kind!r} is not one of {INVESTIGATION_KINDS[1:]}")
+        loaded.append(rule)
     return tuple(loaded)
+
+
+def _flag(item: dict, key: str) -> bool:
+    value = item.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key} is {value!r}, not true or false")
+    return value
+
+
+def codes(name: str, **traits: object) -> frozenset[str]:
+    """The codes of kg/data/patterns/<name>.jsonl whose rules have ``traits``: codes("outcomes", officer_only=True)."""
+    return frozenset(rule.code for rule in rules(name)
+                     if all(getattr(rule, trait) == value for trait, value in traits.items()))
+
+
+@lru_cache(maxsize=None)
+def concepts(scheme: str) -> frozenset[str]:
+    """The notations of the concepts of VOCAB + ``scheme`` in vocabularies.ttl whose IRI ends in them."""
+    skos = PREFIXES["skos"]
+    in_scheme, notation = ox.NamedNode(skos + "inScheme"), ox.NamedNode(skos + "notation")
+    scheme_iri = ox.NamedNode(VOCAB + scheme)
+    members, notations = set(), {}
+    path = resources.ontology_dir() / "vocabularies.ttl"
+    for quad in ox.parse(path=path, format=ox.RdfFormat.TURTLE):
+        if quad.predicate == in_scheme and quad.object == scheme_iri:
+            members.add(quad.subject)
+        elif quad.predicate == notation:
+            notations[quad.subject] = quad.object.value
+    return frozenset(notations[concept] for concept in members
+                     if concept in notations and concept.value == f"{VOCAB}{scheme}/{notations[concept]}")
 
 
 def blank_quotes(text: str) -> str:

@@ -13,20 +13,19 @@ from datetime import date, datetime, timezone
 
 import pyoxigraph as ox
 
-from kg import __version__
-from kg.extract import identity
+from kg import __version__, identity
+from kg.article import Article
 from kg.extract.facts import ArticleFacts, Evidence, Group, Officer
-from kg.namespaces import ID, PMKG, VOCAB
-from kg.reader import Article
+from kg.namespaces import ID, PMKG, PREFIXES, VOCAB
 from kg.reference import CLASS_OF_KIND, by_key
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SCHEMA = "https://schema.org/"
-PROV = "http://www.w3.org/ns/prov#"
-ORG = "http://www.w3.org/ns/org#"
-TIME = "http://www.w3.org/2006/time#"
-FOAF = "http://xmlns.com/foaf/0.1/"
+RDF = PREFIXES["rdf"]
+XSD = PREFIXES["xsd"]
+SCHEMA = PREFIXES["schema"]
+PROV = PREFIXES["prov"]
+ORG = PREFIXES["org"]
+TIME = PREFIXES["time"]
+FOAF = PREFIXES["foaf"]
 TYPE = ox.NamedNode(RDF + "type")
 SOFTWARE = ox.NamedNode(f"{ID}software/pmkg-{__version__}")
 

@@ -31,7 +31,7 @@ import pyoxigraph as ox
 
 from kg import __version__
 from kg.errors import PmkgError
-from kg.extract.identity import slug
+from kg.identity import slug
 from kg.namespaces import GRAPH, ID, PMKG, PREFIXES, VOCAB, sparql_prefixes
 
 LINKS_GRAPH = GRAPH + "links"

@@ -1,5 +1,8 @@
 """Deterministic IRIs: how entities found in different articles get one IRI.
 
+IRI minting lives beside kg.namespaces, not in the extractor, so that linking
+(kg.link) and the command line mint and read IRIs without loading spaCy.
+
 The rules (also in the README):
 - An article's IRI comes from its web address when it has one, else from its
   headline and publication date, else from its cleaned text. Reading the same
