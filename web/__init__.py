@@ -39,9 +39,10 @@ Settings:
     Queries one client may have running or waiting at once (default 3); one
     more gets 429 with ``Retry-After``.
 ``RESERVED_WORKERS``, ``LONG_QUERY``
-    The last ``RESERVED_WORKERS`` free workers (default 1) go only to clients
-    that ran no query longer than ``LONG_QUERY`` seconds (default 2) in the
-    last ``CLIENT_WINDOW``.
+    Workers kept from clients that ran a query longer than ``LONG_QUERY``
+    seconds (default 2) in the last ``CLIENT_WINDOW`` or are running one:
+    those clients together hold at most the other workers. None (default)
+    means half of ``QUERY_WORKERS`` (at most ``QUERY_WORKERS`` - 1).
 ``QUEUE_TIMEOUT``, ``QUEUE_LIMIT``
     A query waits at most ``QUEUE_TIMEOUT`` seconds for a worker (default 5),
     then gets 503 with ``Retry-After``; at most ``QUEUE_LIMIT`` queries wait at
@@ -97,7 +98,7 @@ DEFAULTS = {
     "CLIENT_BUDGET": 30,      # seconds of query time per client ...
     "CLIENT_WINDOW": 60,      # ... per this many seconds
     "CLIENT_CONCURRENCY": 3,
-    "RESERVED_WORKERS": 1,
+    "RESERVED_WORKERS": None,  # None means half of QUERY_WORKERS
     "LONG_QUERY": 2,
     "QUEUE_TIMEOUT": 5,
     "QUEUE_LIMIT": 16,
@@ -152,7 +153,7 @@ def _check_settings(app: Flask) -> None:
     for key, cast, low in (("QUERY_TIMEOUT", float, 0), ("ROW_LIMIT", int, 0),
                            ("QUERY_WORKERS", int, 0), ("STORE_CHECK_INTERVAL", float, -1),
                            ("CLIENT_BUDGET", float, 0), ("CLIENT_WINDOW", float, 0),
-                           ("CLIENT_CONCURRENCY", int, 0), ("RESERVED_WORKERS", int, -1), ("LONG_QUERY", float, 0),
+                           ("CLIENT_CONCURRENCY", int, 0), ("LONG_QUERY", float, 0),
                            ("QUEUE_TIMEOUT", float, 0), ("QUEUE_LIMIT", int, 0), ("SERVER_THREADS", int, 0),
                            ("CONNECTION_LIMIT", int, 0), ("CHANNEL_TIMEOUT", float, 0)):
         try:
@@ -162,6 +163,10 @@ def _check_settings(app: Flask) -> None:
         if not value > low:
             raise ValueError(f"setting {key} must be more than {low}, not {value!r}")
         config[key] = value
+    if config["RESERVED_WORKERS"] is not None:
+        reserved = config["RESERVED_WORKERS"]
+        if isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 0:
+            raise ValueError(f"setting RESERVED_WORKERS must be a whole number, not {reserved!r}")
     config["FAIR_QUEUE"] = config["FAIR_QUEUE"] not in (False, 0, "0", "false", "False", "no")
     config["TRUSTED_PROXIES"] = _proxies(config["TRUSTED_PROXIES"])
 

@@ -16,9 +16,12 @@ through ``run``, which decides when it may have a worker of the executor
   waiting query of the client that has used the least query time (its spent
   budget plus the time its running queries have taken so far), the earliest
   first among equals;
-* the last ``RESERVED_WORKERS`` free workers of each pool go only to clients
-  that have run no query longer than ``LONG_QUERY`` seconds in the window, so
-  clients looping costly queries never take every worker;
+* ``RESERVED_WORKERS`` workers of each pool are kept from clients that ran a
+  query longer than ``LONG_QUERY`` seconds in the window or are running one
+  now: together they hold at most the other workers, so clients looping
+  costly queries never take every worker (a query's cost is known only once
+  it runs: new clients can fill every worker until their first queries pass
+  ``LONG_QUERY``, and a running query is never stopped before its time limit);
 * a query waits at most ``QUEUE_TIMEOUT`` seconds (503 with ``Retry-After``);
   at most ``QUEUE_LIMIT`` wait at once: a newcomer that has used less than the
   heaviest waiting client takes its place (the latter gets the 503).
@@ -117,7 +120,7 @@ class Client:
     long_until: float = 0.0                       # ran a long query: no reserved worker until then
 
 
-@dataclass
+@dataclass(eq=False)
 class Ticket:
     key: str
     client: Client
@@ -139,7 +142,7 @@ class Gate:
         self.rate = float(budget) / float(window)
         self.window = float(window)
         self.concurrency = int(concurrency)
-        self.reserved = min(int(reserved), self.workers - 1)
+        self.reserved = min(int(reserved), self.workers - 1) if reserved is not None else self.workers // 2
         self.long_query = float(long_query)
         self.queue_timeout = float(queue_timeout)
         self.queue_limit = int(queue_limit)
@@ -147,6 +150,7 @@ class Gate:
         self._clients: dict[str, Client] = {}
         self._free = {False: self.workers, True: self.workers}  # the executor has one pool of each kind
         self._waiting: list[Ticket] = []
+        self._running: set[Ticket] = set()
 
     # -- the public side -------------------------------------------------------
 
@@ -196,6 +200,7 @@ class Gate:
             if seconds > self.long_query:
                 client.long_until = now + self.window
             self._free[ticket.network] += 1
+            self._running.discard(ticket)
             self._dispatch()
 
     # -- inside the lock -------------------------------------------------------
@@ -254,9 +259,9 @@ class Gate:
         granted = False
         for network in (False, True):
             while self._free[network] > 0:
-                reserve = self._free[network] <= self.reserved
+                heavy = sum(1 for t in self._running if t.network == network and not self._light(t.client, now))
                 candidates = [t for t in self._waiting if t.network == network
-                              and (not reserve or self._light(t.client, now))]
+                              and (heavy < self.workers - self.reserved or self._light(t.client, now))]
                 if not candidates:
                     break
                 ticket = min(candidates, key=lambda t: (self._used(t.client, now), t.arrived))
@@ -265,6 +270,7 @@ class Gate:
                 ticket.started = now
                 ticket.client.running.append(now)
                 ticket.granted = True
+                self._running.add(ticket)
                 self._free[network] -= 1
                 granted = True
         if granted:
