@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def team_command(store: Path, port: int) -> tuple[list[str], dict]:
     """The README's team command with this store and port, on 127.0.0.1: (arguments, environment)."""
-    written = re.search(r"for a team[^`]*`([^`]+)`", (ROOT / "README.md").read_text(encoding="utf-8")).group(1)
+    written = re.search(r"for a team, `([^`]+)`", (ROOT / "README.md").read_text(encoding="utf-8")).group(1)
     env, args = dict(os.environ), []
     for word in shlex.split(written):
         word = word.replace("pmkg-data", str(store)).replace("0.0.0.0", "127.0.0.1").replace("8000", str(port))

@@ -42,7 +42,8 @@ Settings:
     Workers kept from clients that ran a query longer than ``LONG_QUERY``
     seconds (default 2) in the last ``CLIENT_WINDOW`` or are running one:
     those clients together hold at most the other workers. None (default)
-    means half of ``QUERY_WORKERS`` (at most ``QUERY_WORKERS`` - 1).
+    leaves them half the workers and at most one fewer than the machine's
+    cores, at least one (on a 2-core machine: one).
 ``QUEUE_TIMEOUT``, ``QUEUE_LIMIT``
     A query waits at most ``QUEUE_TIMEOUT`` seconds for a worker (default 5),
     then gets 503 with ``Retry-After``; at most ``QUEUE_LIMIT`` queries wait at
@@ -98,7 +99,7 @@ DEFAULTS = {
     "CLIENT_BUDGET": 30,      # seconds of query time per client ...
     "CLIENT_WINDOW": 60,      # ... per this many seconds
     "CLIENT_CONCURRENCY": 3,
-    "RESERVED_WORKERS": None,  # None means half of QUERY_WORKERS
+    "RESERVED_WORKERS": None,  # None: long queries get half the workers, at most cores - 1
     "LONG_QUERY": 2,
     "QUEUE_TIMEOUT": 5,
     "QUEUE_LIMIT": 16,

@@ -18,8 +18,9 @@ through ``run``, which decides when it may have a worker of the executor
   first among equals;
 * ``RESERVED_WORKERS`` workers of each pool are kept from clients that ran a
   query longer than ``LONG_QUERY`` seconds in the window or are running one
-  now: together they hold at most the other workers, so clients looping
-  costly queries never take every worker (a query's cost is known only once
+  now: together they hold at most the other workers (by default half the
+  workers and one fewer than the machine's cores), so clients looping costly
+  queries never take every worker or every core (a query's cost is known only once
   it runs: new clients can fill every worker until their first queries pass
   ``LONG_QUERY``, and a running query is never stopped before its time limit);
 * a query waits at most ``QUEUE_TIMEOUT`` seconds (503 with ``Retry-After``);
@@ -63,11 +64,12 @@ def executor() -> Executor:
 
 def gate() -> Gate:
     """This process's gate for the app (created on first use, again after a fork)."""
+    workers = executor().size  # one pool of this size for queries with network, one for those without
     with _lock:
         current = current_app.extensions.get("pmkg.gate")
         if current is None or current.owner != os.getpid():
             config = current_app.config
-            current = Gate(int(config["QUERY_WORKERS"]), budget=config["CLIENT_BUDGET"],
+            current = Gate(workers, budget=config["CLIENT_BUDGET"],
                            window=config["CLIENT_WINDOW"], concurrency=config["CLIENT_CONCURRENCY"],
                            reserved=config["RESERVED_WORKERS"], long_query=config["LONG_QUERY"],
                            queue_timeout=config["QUEUE_TIMEOUT"], queue_limit=config["QUEUE_LIMIT"])
@@ -142,7 +144,9 @@ class Gate:
         self.rate = float(budget) / float(window)
         self.window = float(window)
         self.concurrency = int(concurrency)
-        self.reserved = min(int(reserved), self.workers - 1) if reserved is not None else self.workers // 2
+        if reserved is None:  # long queries get at most half the workers, and leave a core free
+            reserved = self.workers - max(1, min(self.workers - self.workers // 2, (os.cpu_count() or 2) - 1))
+        self.reserved = min(int(reserved), self.workers - 1)
         self.long_query = float(long_query)
         self.queue_timeout = float(queue_timeout)
         self.queue_limit = int(queue_limit)

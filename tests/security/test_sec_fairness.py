@@ -134,3 +134,30 @@ def test_behind_a_trusted_proxy_clients_are_told_apart_by_x_forwarded_for(tmp_pa
         running.join(30)
     finally:
         stop(process)
+
+
+def test_behind_n_proxies_the_client_is_the_forwarded_address(tmp_path):
+    from kg.web import create_app
+
+    path = tmp_path / "store"
+    Store.create(path).close()
+    app = create_app({"STORE": str(path), "TRUSTED_PROXIES": 1, "CLIENT_BUDGET": 0.001})
+    client = app.test_client()
+    try:
+        def status(forwarded: str) -> int:
+            return client.get("/sparql", query_string={"query": SIMPLE},
+                              headers={"X-Forwarded-For": forwarded, "Accept": "application/json"}).status_code
+
+        assert status("203.0.113.1") == 200
+        assert status("203.0.113.1") == 429  # its tiny budget is spent
+        assert status("203.0.113.2") == 200
+    finally:
+        app.extensions["pmkg.executor"].close()
+
+
+@pytest.mark.parametrize("value", ["-1", "proxy.example", "[true]"])
+def test_a_wrong_trusted_proxies_setting_is_refused_at_start(tmp_path, value):
+    from kg.web import create_app
+
+    with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
+        create_app({"STORE": str(tmp_path), "TRUSTED_PROXIES": json.loads(value) if value.startswith("[") else value})
