@@ -161,3 +161,17 @@ def test_a_wrong_trusted_proxies_setting_is_refused_at_start(tmp_path, value):
 
     with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
         create_app({"STORE": str(tmp_path), "TRUSTED_PROXIES": json.loads(value) if value.startswith("[") else value})
+
+
+def test_a_query_waits_in_the_queue_at_most_its_deadline_then_gets_503_with_retry_after(tmp_path):
+    process, port = start(tmp_path, QUERY_WORKERS="1", RESERVED_WORKERS="0", QUEUE_TIMEOUT="1")
+    try:
+        running = in_background(port, COSTLY, source="127.0.0.40")
+        status, headers, body = ask(port, SIMPLE, source="127.0.0.41")
+        assert status == 503
+        assert int(headers["Retry-After"]) >= 1
+        assert "no query worker became free within 1 s" in body["error"]["message"]
+        running.join(30)
+        assert ask(port, SIMPLE, source="127.0.0.41")[0] == 200
+    finally:
+        stop(process)
