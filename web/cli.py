@@ -50,7 +50,7 @@ def serve(store_dir: Path, host: str, port: int):
         app, host=host, port=port, ident="pmkg",
         threads=settings["SERVER_THREADS"],
         connection_limit=settings["CONNECTION_LIMIT"],
-        channel_timeout=int(settings["CHANNEL_TIMEOUT"]),
+        channel_timeout=max(1, round(settings["CHANNEL_TIMEOUT"])),
         cleanup_interval=max(1, int(settings["CHANNEL_TIMEOUT"]) // 2),
         asyncore_use_poll=True,               # select() stops at 1024 descriptors
         clear_untrusted_proxy_headers=False,  # the app decides whom to trust (TRUSTED_PROXIES)
