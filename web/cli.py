@@ -45,6 +45,7 @@ def serve(store_dir: Path, host: str, port: int):
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     settings = app.config
+    _enough_file_descriptors(settings["CONNECTION_LIMIT"] + 256)
     click.echo(f"serving {store_dir} at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
     waitress.serve(
         app, host=host, port=port, ident="pmkg",
@@ -55,3 +56,13 @@ def serve(store_dir: Path, host: str, port: int):
         asyncore_use_poll=True,               # select() stops at 1024 descriptors
         clear_untrusted_proxy_headers=False,  # the app decides whom to trust (TRUSTED_PROXIES)
     )
+
+
+def _enough_file_descriptors(needed: int) -> None:
+    """Raise the soft limit on open files towards ``needed`` (each connection is one), up to the hard limit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
