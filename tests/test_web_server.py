@@ -185,10 +185,10 @@ def test_an_expensive_query_is_cancelled_while_others_are_answered(server):
     assert time.monotonic() - started < 1.5
 
 
-def test_serve_help_mentions_gunicorn():
+def test_serve_help_shows_the_command_behind_a_proxy():
     result = CliRunner().invoke(serve, ["--help"])
     assert result.exit_code == 0
-    assert "gunicorn" in result.output and "kg.web:create_app()" in result.output
+    assert "reverse proxy" in result.output and "PMKG_TRUSTED_PROXIES" in result.output
     assert "--port" in result.output and "127.0.0.1" in result.output
 
 

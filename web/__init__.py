@@ -44,6 +44,42 @@ Settings:
 ``QUERY_WORKERS``
     Queries that can run at the same time, each in its own worker process
     (default 4); further requests wait for a free worker within their time limit.
+``FAIR_QUEUE``
+    True (default) to share the query workers fairly between clients with the
+    limits below (``kg.web.admission``); False runs queries in arrival order
+    with none of them (as before; for benchmarks).
+``CLIENT_BUDGET``, ``CLIENT_WINDOW``
+    Each client (an address; an IPv6 /64) may use ``CLIENT_BUDGET`` seconds of
+    query time per ``CLIENT_WINDOW`` seconds (defaults 30 and 60), refilled
+    steadily; a client that has spent it gets 429 with ``Retry-After``.
+``CLIENT_CONCURRENCY``
+    Queries one client may have running or waiting at once (default 3); one
+    more gets 429 with ``Retry-After``.
+``RESERVED_WORKERS``, ``LONG_QUERY``
+    Workers kept from clients that ran a query longer than ``LONG_QUERY``
+    seconds (default 2) in the last ``CLIENT_WINDOW`` or are running one:
+    those clients together hold at most the other workers. None (default)
+    leaves them half the workers and at most one fewer than the machine's
+    cores, at least one (on a 2-core machine: one).
+``QUEUE_TIMEOUT``, ``QUEUE_LIMIT``
+    A query waits at most ``QUEUE_TIMEOUT`` seconds for a worker (default 5),
+    then gets 503 with ``Retry-After``; at most ``QUEUE_LIMIT`` queries wait at
+    once (default 16), the least used clients first. A free worker goes to the
+    waiting client that has used the least query time.
+``TRUSTED_PROXIES``
+    How clients are told apart behind a reverse proxy. 0 (default): by the
+    connection's address, ``X-Forwarded-For`` is ignored. A number N: the
+    app is behind N proxies and takes the client's address from
+    ``X-Forwarded-For`` (werkzeug's ``ProxyFix``). A list of addresses (JSON,
+    or separated by spaces or commas): ``X-Forwarded-For`` is read only on
+    connections from those addresses, skipping the listed proxies in it.
+``SERVER_THREADS``, ``CONNECTION_LIMIT``, ``CHANNEL_TIMEOUT``
+    For ``pmkg serve`` (waitress): threads that run requests (default 32; keep
+    it above twice ``QUERY_WORKERS`` plus ``QUEUE_LIMIT``), open connections
+    accepted (default 1000; more wait in the listen backlog) and seconds an
+    idle connection is kept (default 30). Requests are read whole by
+    waitress's event loop before a thread sees them, so slow or idle
+    connections hold no thread.
 ``STORE_CHECK_INTERVAL``
     Seconds between checks of the store folder for changes (default 2).
 ``DOCS_DIR``
@@ -63,7 +99,10 @@ Content-Security-Policy.
 
 from __future__ import annotations
 
+import ipaddress
+
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kg import config as settings
 from kg.web import relay
@@ -78,6 +117,18 @@ DEFAULTS = {
     "QUERY_MEMORY_MB": 1024,
     "RESULT_BYTES": 32 * 1024 * 1024,
     "REQUIRE_ISOLATION": True,
+    "FAIR_QUEUE": True,
+    "CLIENT_BUDGET": 30,      # seconds of query time per client ...
+    "CLIENT_WINDOW": 60,      # ... per this many seconds
+    "CLIENT_CONCURRENCY": 3,
+    "RESERVED_WORKERS": None,  # None: long queries get half the workers, at most cores - 1
+    "LONG_QUERY": 2,
+    "QUEUE_TIMEOUT": 5,
+    "QUEUE_LIMIT": 16,
+    "TRUSTED_PROXIES": 0,     # proxy hops, or the proxies' addresses
+    "SERVER_THREADS": 32,
+    "CONNECTION_LIMIT": 1000,
+    "CHANNEL_TIMEOUT": 30,
     "STORE_CHECK_INTERVAL": 2,
     "WIKIDATA_ENDPOINT": "https://query.wikidata.org/sparql",
     "DOCS_DIR": None,         # where the ontology docs are generated; None means <instance folder>/docs
@@ -100,14 +151,16 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["STORE"] = str(settings.store_path())
     _check_settings(app)
 
-    from kg.web import entities, errors, page, queries, sparql
+    from kg.web import admission, entities, errors, page, queries, sparql
 
     errors.register(app)
+    app.before_request(admission.refuse_spent_clients)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(queries.bp)
     app.register_blueprint(entities.bp)
     app.register_blueprint(page.bp)
     app.after_request(_security_headers)
+    _trust_proxies(app)
     return app
 
 
@@ -123,7 +176,11 @@ def _check_settings(app: Flask) -> None:
     relay.targets(config["SERVICE_ALLOWLIST"])  # raises ValueError for an endpoint that cannot be relayed
     for key, cast, low in (("QUERY_TIMEOUT", float, 0), ("ROW_LIMIT", int, 0),
                            ("QUERY_WORKERS", int, 0), ("STORE_CHECK_INTERVAL", float, -1),
-                           ("MAX_REQUEST_BYTES", int, 0), ("QUERY_MEMORY_MB", int, -1), ("RESULT_BYTES", int, 0)):
+                           ("MAX_REQUEST_BYTES", int, 0), ("QUERY_MEMORY_MB", int, -1), ("RESULT_BYTES", int, 0),
+                           ("CLIENT_BUDGET", float, 0), ("CLIENT_WINDOW", float, 0),
+                           ("CLIENT_CONCURRENCY", int, 0), ("LONG_QUERY", float, 0),
+                           ("QUEUE_TIMEOUT", float, 0), ("QUEUE_LIMIT", int, 0), ("SERVER_THREADS", int, 0),
+                           ("CONNECTION_LIMIT", int, 0), ("CHANNEL_TIMEOUT", float, 0)):
         try:
             value = cast(config[key])
         except (TypeError, ValueError):
@@ -134,6 +191,55 @@ def _check_settings(app: Flask) -> None:
     config["MAX_CONTENT_LENGTH"] = config["MAX_FORM_MEMORY_SIZE"] = config["MAX_REQUEST_BYTES"]
     if isinstance(config["REQUIRE_ISOLATION"], str):
         config["REQUIRE_ISOLATION"] = config["REQUIRE_ISOLATION"].strip().lower() not in ("0", "false", "no", "off")
+    if config["RESERVED_WORKERS"] is not None:
+        reserved = config["RESERVED_WORKERS"]
+        if isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 0:
+            raise ValueError(f"setting RESERVED_WORKERS must be a whole number, not {reserved!r}")
+    config["FAIR_QUEUE"] = config["FAIR_QUEUE"] not in (False, 0, "0", "false", "False", "no")
+    config["TRUSTED_PROXIES"] = _proxies(config["TRUSTED_PROXIES"])
+
+
+def _proxies(value) -> int | list[str]:
+    """TRUSTED_PROXIES as a number of hops or a list of addresses."""
+    if isinstance(value, str):
+        value = int(value) if value.strip().isdigit() else value.replace(",", " ").split()
+    if isinstance(value, bool) or not isinstance(value, (int, list)):
+        raise ValueError(f"setting TRUSTED_PROXIES must be a number or a list of addresses, not {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"setting TRUSTED_PROXIES must not be negative, not {value!r}")
+        return value
+    for address in value:
+        try:
+            ipaddress.ip_address(str(address))
+        except ValueError:
+            raise ValueError(f"setting TRUSTED_PROXIES: {address!r} is not an IP address") from None
+    return [str(ipaddress.ip_address(str(a))) for a in value]
+
+
+def _trust_proxies(app: Flask) -> None:
+    proxies = app.config["TRUSTED_PROXIES"]
+    if isinstance(proxies, int) and proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)
+    elif isinstance(proxies, list) and proxies:
+        app.wsgi_app = ForwardedBy(app.wsgi_app, proxies)
+
+
+class ForwardedBy:
+    """Take the client's address from X-Forwarded-For, but only as far back as trusted proxies wrote it."""
+
+    def __init__(self, wsgi_app, proxies: list[str]):
+        self.wsgi_app = wsgi_app
+        self.proxies = frozenset(proxies)
+
+    def __call__(self, environ, start_response):
+        remote = environ.get("REMOTE_ADDR", "")
+        if remote in self.proxies:
+            hops = [hop.strip() for hop in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+            while hops and remote in self.proxies:
+                remote = hops.pop()
+            environ["REMOTE_ADDR"] = remote
+        return self.wsgi_app(environ, start_response)
 
 
 def _security_headers(response):

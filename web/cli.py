@@ -1,4 +1,4 @@
-"""``pmkg serve``: the web app on this machine, for one user, with werkzeug's server.
+"""``pmkg serve``: the web app with waitress, for one user or, behind a reverse proxy, for the public.
 
 Registered in ``kg.cli`` as ``main.add_command(serve)``; importing this
 module has no side effects.
@@ -19,17 +19,21 @@ from kg import config
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="Port to listen on.")
 def serve(store_dir: Path, host: str, port: int):
-    """Serve the SPARQL endpoint (/sparql) on this machine, for one user.
+    """Serve the web app and SPARQL endpoint (/sparql) with waitress.
 
-    This uses werkzeug's development server. To serve many users, run the app
-    with a production server instead, for example:
+    One process serves every client, so the per-client limits (query time,
+    concurrent queries) hold for the whole server. Requests are read whole by
+    waitress's event loop before a thread runs them: idle and slow connections
+    hold no thread. For a team or the public, run it behind a reverse proxy
+    (TLS) that passes X-Forwarded-For, for example:
 
-        PMKG_STORE=pmkg-data gunicorn -w 4 -b 0.0.0.0:8000 'kg.web:create_app()'
+        PMKG_STORE=pmkg-data PMKG_TRUSTED_PROXIES=127.0.0.1 pmkg serve --host 127.0.0.1 --port 8000
 
-    Settings (time limit, row limit, SERVICE allowlist, ...) come from PMKG_*
+    Settings (time limit, row limit, SERVICE allowlist, per-client budget,
+    SERVER_THREADS, CONNECTION_LIMIT, CHANNEL_TIMEOUT, ...) come from PMKG_*
     environment variables; see the documentation of kg.web.
     """
-    from werkzeug.serving import run_simple
+    import waitress
 
     from kg.store import is_store
     from kg.web import create_app
@@ -40,5 +44,26 @@ def serve(store_dir: Path, host: str, port: int):
         app = create_app({"STORE": str(store_dir)})
     except ValueError as error:
         raise click.ClickException(str(error)) from None
+    settings = app.config
+    _enough_file_descriptors(settings["CONNECTION_LIMIT"] + 256)
     click.echo(f"serving {store_dir} at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    waitress.serve(
+        app, host=host, port=port, ident="pmkg",
+        threads=settings["SERVER_THREADS"],
+        connection_limit=settings["CONNECTION_LIMIT"],
+        max_request_body_size=settings["MAX_REQUEST_BYTES"],  # a larger body: 413 before it is read
+        channel_timeout=max(1, round(settings["CHANNEL_TIMEOUT"])),
+        cleanup_interval=max(1, int(settings["CHANNEL_TIMEOUT"]) // 2),
+        asyncore_use_poll=True,               # select() stops at 1024 descriptors
+        clear_untrusted_proxy_headers=False,  # the app decides whom to trust (TRUSTED_PROXIES)
+    )
+
+
+def _enough_file_descriptors(needed: int) -> None:
+    """Raise the soft limit on open files towards ``needed`` (each connection is one), up to the hard limit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))

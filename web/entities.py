@@ -45,6 +45,7 @@ from kg.errors import PmkgError, StoreError
 from kg.namespaces import GRAPH as GRAPH_BASE
 from kg.namespaces import ONTOLOGY_GRAPH, VOCAB
 from kg.store import Format
+from kg.web import admission
 from kg.web.executor import Busy, QueryTimeout, WorkerFailed, store_signature
 from kg.web.protocol import negotiate
 from kg.web.results import GRAPH, HTML
@@ -81,7 +82,7 @@ def _run(query: str, deadline: float, *, union: bool = True, graph: str = "turtl
     job = {"query": query, "union": union, "default_graph": None, "named_graphs": None,
            "row_limit": row_limit or int(current_app.config["ROW_LIMIT"]), "tabular": "json", "graph": graph}
     try:
-        answer = executor().run(job, timeout=remaining)
+        answer = admission.run(job, timeout=remaining)
     except (QueryTimeout, Busy, StoreError) as error:
         raise ServiceUnavailable(str(error)) from None
     except WorkerFailed as error:

@@ -31,7 +31,7 @@ from kg import saved_queries
 from kg.errors import StoreError
 from kg.entities import href as entity_href
 from kg.saved_queries import ParameterError, SavedQuery, UnknownQuery
-from kg.web import query_guard, sparql
+from kg.web import admission, query_guard, sparql
 from kg.web.executor import Busy, QueryTimeout, WorkerFailed
 
 bp = Blueprint("queries", __name__)
@@ -235,7 +235,7 @@ def run(query: SavedQuery, values: dict, fmt: str) -> dict:
            "row_limit": int(config["ROW_LIMIT"]), "tabular": fmt if fmt in ("json", "csv") else "json",
            "graph": "turtle", "substitutions": substitutions}
     try:
-        answer = sparql.executor().run(job, timeout=float(config["QUERY_TIMEOUT"]))
+        answer = admission.run(job, timeout=float(config["QUERY_TIMEOUT"]), network=scan.services > 0)
     except (QueryTimeout, Busy, StoreError) as error:
         raise ServiceUnavailable(str(error)) from None
     except WorkerFailed as error:

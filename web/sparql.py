@@ -1,7 +1,8 @@
 """The SPARQL 1.1 Protocol endpoint at ``/sparql`` (query operation only, read-only).
 
 A request is read (``kg.web.protocol``), checked (``kg.web.query_guard``),
-run in a worker under its time and row limits (``kg.web.executor``) and
+admitted by the fair queue (``kg.web.admission``), run in a worker under
+its time and row limits (``kg.web.executor``) and
 answered in the negotiated format (``kg.web.results``). A GET without a
 query answers RDF clients with the Service Description and browsers with a
 page holding a query form.
@@ -10,42 +11,24 @@ page holding a query form.
 from __future__ import annotations
 
 import json
-import os
-import threading
 
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, ServiceUnavailable
 
 from kg.errors import StoreError
-from kg.web import query_guard, service_description
-from kg.web.executor import Busy, Executor, QueryTimeout, WorkerFailed
+from kg.web import admission, query_guard, service_description
+from kg.web.admission import executor  # noqa: F401 - kg.web.entities and queries use it from here
+from kg.web.executor import Busy, QueryTimeout, WorkerFailed
 from kg.web.protocol import GRAPH_TYPES, read, negotiate
 from kg.web.results import GRAPH, HTML, TABULAR
 
 bp = Blueprint("sparql", __name__)
-_executor_lock = threading.Lock()
 PAGE_FORMATS = [HTML, *TABULAR, *GRAPH]
 
 
 class QueryFailed(HTTPException):
     code = 500
     description = "the query failed"
-
-
-def executor() -> Executor:
-    """This process's executor for the app (created on first use, again after a fork)."""
-    with _executor_lock:
-        current = current_app.extensions.get("pmkg.executor")
-        if current is None or current.owner != os.getpid():
-            config = current_app.config
-            current = Executor(
-                config["STORE"], size=config["QUERY_WORKERS"], check_interval=config["STORE_CHECK_INTERVAL"],
-                allowlist=config["SERVICE_ALLOWLIST"], memory=int(config["QUERY_MEMORY_MB"]) * 1024 * 1024,
-                result_bytes=int(config["RESULT_BYTES"]), service_timeout=config["QUERY_TIMEOUT"],
-                service_bytes=int(config["RESULT_BYTES"]), require_isolation=bool(config["REQUIRE_ISOLATION"]),
-            )
-            current_app.extensions["pmkg.executor"] = current
-        return current
 
 
 def _graphs() -> frozenset[str]:
@@ -91,7 +74,7 @@ def endpoint():
         "graph": query.graph,
     }
     try:
-        answer = executor().run(job, timeout=query.timeout)
+        answer = admission.run(job, timeout=query.timeout, network=scan.services > 0)
     except (QueryTimeout, Busy) as error:
         raise ServiceUnavailable(str(error)) from None
     except StoreError as error:
