@@ -2,9 +2,10 @@
 
 A store is a folder holding an embedded pyoxigraph (RocksDB) database plus a
 marker file, ``pmkg-store``, that tells a pmkg store apart from any other
-folder and that processes lock: a read-write opening takes an exclusive lock
-and a read-only opening a shared one, so a second process gets a clear
-``StoreError`` instead of pyoxigraph's undefined behaviour.
+folder and that processes lock (``kg.lock``): a read-write opening takes an
+exclusive lock and a read-only opening a shared one; a writer that finds the
+store in use waits for it up to a deadline, then gets a clear ``StoreError``
+(never pyoxigraph's undefined behaviour).
 
 Named graphs are IRI strings. Every write is one pyoxigraph transaction, so
 readers (in the same process) see either the state before or after it.

@@ -52,14 +52,14 @@ def _date_literal(value: date | datetime | str) -> ox.Literal:
 def public_source(location: str) -> str:
     """Where an article was read from, as published: a web address as it is, a local file by its name only.
 
-    ``file:///home/me/cases/02_story.txt`` becomes ``file:02_story.txt``: the
-    graph, the endpoint and the dumps never show the folders of the machine
-    that ran the ingest.
+    ``file:///home/me/cases/02_story.txt`` becomes ``file:///02_story.txt``:
+    the graph, the endpoint and the dumps never show the folders of the
+    machine that ran the ingest.
     """
     if not location.startswith("file:"):
         return location
     name = unquote(urlsplit(location).path).rstrip("/").rsplit("/", 1)[-1]
-    return "file:" + quote(name, safe="")
+    return "file:///" + quote(name, safe="")
 
 
 def _int(value: int) -> ox.Literal:
