@@ -33,7 +33,7 @@ def pmkg(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
 def hold_lock(path: Path, *, shared: bool) -> subprocess.Popen:
     """Another process that holds the store's lock (as the web app's snapshot reload does) until told to stop."""
     code = ("import sys; from kg.store import Store\n"
-            f"s = Store(sys.argv[1], read_only={shared}, wait=0)\n"
+            f"s = Store(sys.argv[1], read_only={shared})\n"
             "print('locked', flush=True); sys.stdin.readline(); s.close()\n")
     process = subprocess.Popen([sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
@@ -46,7 +46,7 @@ def release(process: subprocess.Popen) -> None:
 
 
 def count(path: Path) -> int:
-    with Store(path, read_only=True, wait=30) as store:
+    with Store(path, read_only=True) as store:
         return len(store)
 
 
