@@ -48,8 +48,12 @@ def _extract_articles(articles: list[tuple[str, object]], model: str | None) -> 
 
     pipeline = nlp.load(model)
     results = []
-    docs = pipeline.pipe((article.text for _, article in articles), batch_size=CHUNK)
+    docs = nlp.parse(pipeline, (article.text for _, article in articles), batch_size=CHUNK)
     for (source, article), doc in zip(articles, docs):
+        if doc is None:
+            results.append(Extracted(source, "failed", reason=f"{source}: the article ({len(article.text):,} "
+                                     "characters) could not be parsed in pieces; it was skipped"))
+            continue
         try:
             graph, triples = article_graph(article, build(doc))
             node = ox.NamedNode(graph)

@@ -16,7 +16,8 @@ from kg import config
 from kg.errors import PmkgError
 from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
 from kg.reference import REFERENCE_GRAPH
-from kg.store import SHAPES_GRAPH, Format, Store
+from kg import lock
+from kg.store import SHAPES_GRAPH, Format, Store, named_node
 from kg.link.cli import link
 from kg.web.cli import serve
 
@@ -53,6 +54,28 @@ def store_option(function):
     )(function)
 
 
+def wait_option(function):
+    return click.option(
+        "--wait", type=click.FloatRange(min=0), default=lock.default_wait, show_default="$PMKG_LOCK_WAIT or 60",
+        help="Seconds to wait for a store another process is using (e.g. the web app copying it) before giving up.",
+    )(function)
+
+
+class IriType(click.ParamType):
+    """An absolute IRI, checked before it goes anywhere near SPARQL."""
+
+    name = "IRI"
+
+    def convert(self, value, param, ctx):
+        try:
+            return named_node(value).value
+        except PmkgError as error:
+            self.fail(str(error), param, ctx)
+
+
+IRI = IriType()
+
+
 @click.group(cls=PmkgGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pmkg")
 def main():
@@ -61,10 +84,11 @@ def main():
 
 @main.command()
 @store_option
-def init(store_dir: Path):
+@wait_option
+def init(store_dir: Path, wait: float):
     """Create a store (or upgrade its ontology) and load the ontology and shapes."""
     existed = store_dir.exists()
-    with Store.create(store_dir) as store:
+    with Store.create(store_dir, wait=wait) as store:
         onto = len(list(store.quads(ONTOLOGY_GRAPH)))
         shapes = len(list(store.quads(SHAPES_GRAPH)))
         reference = len(list(store.quads(REFERENCE_GRAPH)))
@@ -77,12 +101,17 @@ def init(store_dir: Path):
 
 @main.command()
 @store_option
-@click.option("--graph", help="Put the triples of all the RDF files into this named graph (replacing it).")
+@wait_option
+@click.option("--graph", type=IRI,
+              help="Put the triples of all the RDF files into this named graph (an absolute IRI; replacing it).")
 @click.option("--workers", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Processes that extract articles in parallel.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--progress/--quiet", "-p/-q", default=None,
+              help="Show the progress bar even when standard error is not a terminal / never show it "
+                   "(default: shown on a terminal).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def ingest(store_dir: Path, graph: str | None, workers: int, quiet: bool, paths: tuple[Path, ...]):
+def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, progress: bool | None,
+           paths: tuple[Path, ...]):
     """Load files and folders (searched recursively) into the store, creating it if missing.
 
     News articles (.txt, .html, .htm, or no extension; - reads one from
@@ -97,21 +126,19 @@ def ingest(store_dir: Path, graph: str | None, workers: int, quiet: bool, paths:
     from kg.ingest import find_files, ingest as run_ingest, is_article
 
     if not store_dir.exists():
-        Store.create(store_dir).close()
+        Store.create(store_dir, wait=wait).close()
         click.echo(f"created store {store_dir}", err=True)
     stdin = Path("-") in paths
     paths = tuple(p for p in paths if p != Path("-"))
     bar = None
-    if not quiet:
-        from tqdm import tqdm
-
+    if progress is not False:
         total = sum(1 for p in find_files(paths) if p.exists() and is_article(p))
-        bar = tqdm(total=total, unit="article", file=sys.stderr, disable=None, leave=False) if total else None
+        bar = progress_bar(total, force=bool(progress)) if total else None
 
     def report_failure(path: Path, reason: str) -> None:
         (bar.write if bar is not None else lambda m: click.echo(m, err=True))(f"skipped: {reason}")
 
-    with Store(store_dir) as store:
+    with Store(store_dir, wait=wait) as store:
         report = run_ingest(store, paths, graph=graph, workers=workers, on_failure=report_failure,
                             progress=(lambda done: bar.update(1)) if bar is not None else None)
         problems = report.failed + (report.articles.skipped + report.articles.failed if report.articles else 0)
@@ -124,6 +151,24 @@ def ingest(store_dir: Path, graph: str | None, workers: int, quiet: bool, paths:
         click.echo(report.summary())
     if problems:
         sys.exit(1)
+
+
+def progress_bar(total: int, *, force: bool):
+    """A progress bar of ``total`` articles on standard error: on a terminal, or always if ``force``.
+
+    Its size is the terminal's, or 80 columns and 24 rows where the terminal
+    does not say (a pseudo-terminal of size 0x0, on which tqdm would draw
+    nothing, or ``--progress`` into a file); it stays on screen when done.
+    """
+    import shutil
+
+    from tqdm import tqdm
+
+    if not force and not sys.stderr.isatty():
+        return None
+    size = shutil.get_terminal_size((80, 24))
+    return tqdm(total=total, unit="article", file=sys.stderr, disable=False, leave=True,
+                ncols=size.columns or 80, nrows=size.lines or 24, mininterval=0.2)
 
 
 def _ingest_stdin(store: Store) -> int:
@@ -167,12 +212,13 @@ def extract(fmt: str, source: Path):
 
 @main.command()
 @store_option
+@wait_option
 @click.option(
     "--format", "-f", "fmt", type=click.Choice([*RESULT_FORMATS, "table"]), default="table", show_default=True,
     help="Results format for SELECT and ASK (json is SPARQL 1.1 JSON results).",
 )
 @click.argument("query_file", type=click.File("r", encoding="utf-8"))
-def query(store_dir: Path, fmt: str, query_file):
+def query(store_dir: Path, wait: float, fmt: str, query_file):
     """Run the SPARQL query in QUERY_FILE (or - for stdin).
 
     The default graph is the union of all named graphs, so plain patterns
@@ -180,7 +226,7 @@ def query(store_dir: Path, fmt: str, query_file):
     CONSTRUCT and DESCRIBE print Turtle.
     """
     text = query_file.read()
-    with Store(store_dir, read_only=True) as store:
+    with Store(store_dir, read_only=True, wait=wait) as store:
         results = store.query(text, union_default_graph=True)
         out = sys.stdout.buffer
         if isinstance(results, ox.QueryTriples):
@@ -224,15 +270,16 @@ def render_table(results) -> str:
 
 @main.command()
 @store_option
+@wait_option
 @click.option(
     "--format", "-f", "fmt", type=click.Choice([f.label for f in EXPORT_FORMATS]), default="turtle",
     show_default=True, help="trig and nquads keep every named graph; turtle and jsonld write one graph or the union.",
 )
-@click.option("--graph", help="Export only this named graph.")
+@click.option("--graph", type=IRI, help="Export only this named graph (an absolute IRI).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default stdout).")
 @click.option("--void/--no-void", default=True, show_default=True,
               help="With -o, also write a VoID description of the dataset beside it (FILE stem + .void.ttl).")
-def export(store_dir: Path, fmt: str, graph: str | None, output: Path | None, void: bool):
+def export(store_dir: Path, wait: float, fmt: str, graph: str | None, output: Path | None, void: bool):
     """Write the store as RDF, streamed (memory does not grow with the store).
 
     Turtle and JSON-LD write the union of all graphs (a triple held by
@@ -241,7 +288,7 @@ def export(store_dir: Path, fmt: str, graph: str | None, output: Path | None, vo
     (triples, entities per class, links to Wikidata and data.police.uk,
     licence, last modified) is written beside the file.
     """
-    with Store(store_dir, read_only=True) as store:
+    with Store(store_dir, read_only=True, wait=wait) as store:
         if output is None:
             store.dump(sys.stdout.buffer, format=fmt, graph=graph)
             sys.stdout.buffer.flush()
@@ -258,8 +305,9 @@ def export(store_dir: Path, fmt: str, graph: str | None, output: Path | None, vo
 
 @main.command()
 @store_option
+@wait_option
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def validate(store_dir: Path, files: tuple[Path, ...]):
+def validate(store_dir: Path, wait: float, files: tuple[Path, ...]):
     """Check data against the SHACL shapes: FILES if given, else every graph of the store.
 
     The shapes describe one article's graph, so a store is checked graph by
@@ -282,7 +330,7 @@ def validate(store_dir: Path, files: tuple[Path, ...]):
         if not result.conforms:
             sys.exit(1)
         return
-    with Store(store_dir, read_only=True) as store:
+    with Store(store_dir, read_only=True, wait=wait) as store:
         results = validate_store(store, skip={SHAPES_GRAPH, ONTOLOGY_GRAPH})
     failing = [(graph, result) for graph, result in results if not result.conforms]
     for graph, result in failing:

@@ -4,8 +4,7 @@ Every IRI pmkg mints (``https://w3id.org/pmkg/id/...``) is served by the web
 app at ``/id/...``: this module maps IRIs to local paths and back, writes the
 SPARQL queries a page runs (they go through the app's query executor, so a
 page has the same time limit and snapshot as the endpoint) and turns their
-SPARQL JSON results into the page model the template renders. It also
-streams a whole-store dump for the downloads.
+SPARQL JSON results into the page model the template renders.
 
 A page groups the entity's facts by property: what it is and what is said
 of it, how it was found (provenance), and the links to it from other nodes.
@@ -16,18 +15,14 @@ reifies it, or else those of the fact node itself (allegations, outcomes, ...).
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
 
 from kg.errors import PmkgError
 from kg.namespaces import BASE, GRAPH, ID, PMKG, PREFIXES, VOCAB
-from kg.store import Format, Store
+from kg.store import Format
 
 ARTICLE = ID + "article/"
 RDF = PREFIXES["rdf"]
@@ -157,15 +152,6 @@ WHERE {{ {{ {e} ?p ?o }} UNION {{ ?s ?q {e} }} UNION {{ ?st <{RDF}subject> {e} ;
 def graph_query(graph: str) -> str:
     """Every triple of one named graph."""
     return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {_node(graph)} {{ ?s ?p ?o }} }}"
-
-
-def as_graph(ntriples: bytes, graph: str, fmt: Format) -> bytes:
-    """N-Triples (a CONSTRUCT result) put back into their named graph, as TriG or N-Quads."""
-    name = ox.NamedNode(graph)
-    quads = (ox.Quad(q.subject, q.predicate, q.object, name)
-             for q in ox.parse(ntriples, ox.RdfFormat.N_TRIPLES))
-    prefixes = {p: i for p, i in PREFIXES.items() if p != "pmkgid"} if fmt is Format.TRIG else None
-    return ox.serialize(quads, None, fmt.ox, prefixes=prefixes)
 
 
 # -- the page model -------------------------------------------------------------
@@ -331,64 +317,3 @@ def build_page(iri: str, rows: list[dict], labels: dict[str, dict], *, truncated
 def label_table(rows: list[dict]) -> dict[str, dict]:
     """``labels_query`` rows by IRI."""
     return {row["x"]["value"]: row for row in rows if "x" in row}
-
-
-# -- whole-store dumps ----------------------------------------------------------
-
-def open_dump(path: str | Path, fmt: Format, *, chunk_size: int = 1 << 16) -> Iterator[bytes]:
-    """Stream a dump of the on-disk store at ``path``, held open read-only until the stream ends.
-
-    The store is opened now, so a store locked by a writer raises StoreError
-    before anything is sent. pyoxigraph writes the dump in a thread into a
-    pipe that the returned iterator reads; closing the iterator early (a
-    client that goes away) ends the dump and releases the store.
-    """
-    store = Store(path, read_only=True)
-    return _Dump(store, _stream(store, fmt, chunk_size))
-
-
-class _Dump:
-    """The chunks of a dump; ``close()`` releases the store even if iteration never started (HEAD)."""
-
-    def __init__(self, store: Store, chunks: Iterator[bytes]):
-        self._store, self._chunks = store, chunks
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self._chunks
-
-    def close(self) -> None:
-        self._chunks.close()
-        self._store.close()
-
-
-def _stream(store: Store, fmt: Format, chunk_size: int) -> Iterator[bytes]:
-    read_end, write_end = os.pipe()
-    reader, writer = os.fdopen(read_end, "rb"), os.fdopen(write_end, "wb")
-    failed: list[BaseException] = []
-
-    def produce() -> None:
-        try:
-            store.dump(writer, format=fmt)
-            writer.flush()
-        except (OSError, ValueError, PmkgError) as error:   # BrokenPipeError: the reader went away
-            failed.append(error)
-        finally:
-            try:
-                writer.close()
-            except OSError:
-                pass
-
-    thread = threading.Thread(target=produce, name="pmkg-dump", daemon=True)
-    thread.start()
-    try:
-        while True:
-            chunk = reader.read(chunk_size)
-            if not chunk:
-                break
-            yield chunk
-    finally:
-        reader.close()
-        thread.join()
-        store.close()
-    if failed and not isinstance(failed[0], BrokenPipeError):
-        raise PmkgError(f"the dump stopped: {failed[0]}")

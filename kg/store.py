@@ -2,9 +2,10 @@
 
 A store is a folder holding an embedded pyoxigraph (RocksDB) database plus a
 marker file, ``pmkg-store``, that tells a pmkg store apart from any other
-folder and that processes lock: a read-write opening takes an exclusive lock
-and a read-only opening a shared one, so a second process gets a clear
-``StoreError`` instead of pyoxigraph's undefined behaviour.
+folder and that processes lock (``kg.lock``): a read-write opening takes an
+exclusive lock and a read-only opening a shared one; a writer that finds the
+store in use waits for it up to a deadline, then gets a clear ``StoreError``
+(never pyoxigraph's undefined behaviour).
 
 Named graphs are IRI strings. Every write is one pyoxigraph transaction, so
 readers (in the same process) see either the state before or after it.
@@ -17,20 +18,16 @@ with the same value, so they come back (query, export) as xsd:integer.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from kg import resources
+from kg import lock, resources
 from kg.errors import PmkgError, QuerySyntaxError, RdfSyntaxError, StoreError
 from kg.namespaces import GRAPH, ONTOLOGY_GRAPH, PREFIXES
-
-try:  # POSIX; on other systems stores are not protected against a second process
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None
 
 MARKER = "pmkg-store"
 MARKER_TEXT = "pmkg store, format 1\nThis folder is a pmkg knowledge graph store.\n"
@@ -92,23 +89,21 @@ def _format(fmt: Format | str) -> Format:
 
 
 def _graph_node(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
-    return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+    return ox.DefaultGraph() if graph is None else named_node(graph)
 
 
-def _lock(marker: Path, *, shared: bool) -> BinaryIO | None:
-    """Lock the marker file for this process; raise StoreError if another holds it."""
-    if fcntl is None:
-        return None
-    handle = open(marker, "rb")
+def named_node(iri: str) -> ox.NamedNode:
+    """``iri`` as a pyoxigraph IRI, checked: a PmkgError (one line) if it is not an absolute IRI.
+
+    Every graph name and IRI that reaches SPARQL text goes through here, so a
+    value such as ``urn:x> ; DROP ALL`` is refused rather than pasted.
+    """
+    if isinstance(iri, ox.NamedNode):
+        return iri
     try:
-        fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise StoreError(
-            f"store {marker.parent} is in use by another process"
-            f"{'' if shared else ' (or another opening in this process)'}; try again when it has finished"
-        ) from None
-    return handle
+        return ox.NamedNode(iri)
+    except (ValueError, TypeError) as error:
+        raise PmkgError(f"not a valid absolute IRI: {iri!r} ({error})") from None
 
 
 def is_store(path: str | Path) -> bool:
@@ -130,7 +125,14 @@ def sparql_data(triples: Iterable[ox.Triple | ox.Quad]) -> Iterator[str]:
 class Store:
     """A pmkg store. ``path=None`` gives an in-memory store (for tests and snapshots)."""
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False, wait: float | None = None,
+                 on_wait: Callable[[str], None] | None = lock.say_waiting):
+        """Open the store at ``path`` (None: a new in-memory store).
+
+        If another process holds the store, a writer waits up to ``wait``
+        seconds (default ``$PMKG_LOCK_WAIT`` or 60), calling ``on_wait`` once
+        with a one-line notice; a reader waits only if given ``wait``.
+        """
         self.path = None if path is None else Path(path)
         self.read_only = read_only
         self._lock = None
@@ -143,7 +145,9 @@ class Store:
             raise StoreError(f"no store at {self.path}; create one with `pmkg init --store {self.path}`")
         if not is_store(self.path):
             raise StoreError(f"{self.path} is not a pmkg store (it has no {MARKER} file)")
-        self._lock = _lock(self.path / MARKER, shared=read_only)
+        if wait is None:
+            wait = 0.0 if read_only else lock.default_wait()
+        self._lock = lock.lock(self.path / MARKER, shared=read_only, wait=wait, on_wait=on_wait)
         try:
             self._store = ox.Store.read_only(str(self.path)) if read_only else ox.Store(str(self.path))
         except OSError as error:
@@ -157,6 +161,7 @@ class Store:
         *,
         ontology: Iterable[Path] | None = None,
         shapes: Path | None = None,
+        wait: float | None = None,
     ) -> Store:
         """Create (or upgrade) the store at ``path`` and load the ontology and shapes.
 
@@ -172,7 +177,7 @@ class Store:
         path.mkdir(parents=True, exist_ok=True)
         if not is_store(path):
             (path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        store = cls(path)
+        store = cls(path, wait=wait)
         try:
             store.load_ontology(ontology=ontology, shapes=shapes)
         except PmkgError:
@@ -217,9 +222,9 @@ class Store:
             options["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
         if default_graph is not None:
             graphs = [default_graph] if isinstance(default_graph, str) else default_graph
-            options["default_graph"] = [ox.NamedNode(g) for g in graphs]
+            options["default_graph"] = [named_node(g) for g in graphs]
         if named_graphs is not None:
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+            options["named_graphs"] = [named_node(g) for g in named_graphs]
         try:
             return self._open().query(sparql, **options)
         except SyntaxError as error:
@@ -227,14 +232,14 @@ class Store:
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         """Every quad, or those of one named graph."""
-        return self._open().quads_for_pattern(None, None, None, None if graph is None else ox.NamedNode(graph))
+        return self._open().quads_for_pattern(None, None, None, None if graph is None else named_node(graph))
 
     def named_graphs(self) -> list[str]:
         """The IRIs of the named graphs, sorted."""
         return sorted(g.value for g in self._open().named_graphs())
 
     def contains_graph(self, graph: str) -> bool:
-        return self._open().contains_named_graph(ox.NamedNode(graph))
+        return self._open().contains_named_graph(named_node(graph))
 
     def __len__(self) -> int:
         return len(self._open())
@@ -264,6 +269,30 @@ class Store:
             return ox.serialize(items, output, fmt.ox, prefixes=prefixes)
         except OSError as error:
             raise PmkgError(f"cannot write {output}: {error}") from None
+
+    def stream(self, *, format: Format | str, graph: str | None = None, batch: int = 20_000) -> Iterator[bytes]:
+        """The dump of ``dump()`` as chunks of bytes, each made only when the previous one was taken.
+
+        For downloads from an in-memory snapshot: no thread, pipe or lock is
+        involved, so a client that stops reading (the iterator is closed or
+        dropped) leaves nothing behind. Each chunk serialises ``batch``
+        quads; the prefixes are declared once, at the start.
+        """
+        fmt = _format(format)
+        prefixes = PREFIXES if fmt in (Format.TURTLE, Format.TRIG) else None
+        if graph is not None and not self.contains_graph(graph):
+            raise PmkgError(f"no graph <{graph}> in the store")
+        items = self.quads(graph) if fmt.keeps_graphs else (q.triple for q in self.quads(graph))
+        first = True
+        while True:
+            chunk = list(itertools.islice(items, batch))
+            if not chunk:
+                return
+            data = ox.serialize(chunk, None, fmt.ox, prefixes=prefixes)
+            while not first and data.startswith(b"@prefix "):   # declared in the first chunk
+                data = data[data.index(b"\n") + 1:]
+            first = False
+            yield data
 
     def snapshot(self) -> Store:
         """An in-memory copy of the whole dataset, for fast read-heavy serving."""
@@ -322,13 +351,16 @@ class Store:
         which pyoxigraph commits as a whole: a crash mid-write leaves the
         previous state, and concurrent readers never see a partial graph.
         Blank nodes are fresh for each call (shared across the graphs of one call).
+        Graph names are checked IRIs and the data are N-Triples terms, so no
+        value is pasted into the update as text.
         """
-        parts = [f"DROP SILENT GRAPH <{g}> ;\n" for g in graphs]
+        names = {graph: named_node(graph) for graph in graphs}
+        parts = [f"DROP SILENT GRAPH {node} ;\n" for node in names.values()]
         body = []
         for graph, triples in graphs.items():
             lines = "".join(sparql_data(triples))
             if lines:
-                body.append(f"GRAPH <{graph}> {{\n{lines}}}\n")
+                body.append(f"GRAPH {names[graph]} {{\n{lines}}}\n")
         if body:
             parts.append("INSERT DATA {\n" + "".join(body) + "}\n")
         if parts:
@@ -336,7 +368,7 @@ class Store:
 
     def remove_graph(self, graph: str) -> None:
         """Delete a named graph and its content (one transaction)."""
-        self.update(f"DROP SILENT GRAPH <{graph}>")
+        self._writable().remove_graph(named_node(graph))
 
     def flush(self) -> None:
         if self.path is not None and not self.read_only:
@@ -351,7 +383,7 @@ class Store:
 
     def _unlock(self) -> None:
         if self._lock is not None:
-            self._lock.close()  # closing the file releases the flock
+            self._lock.close()
             self._lock = None
 
     def __enter__(self) -> Store:

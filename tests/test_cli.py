@@ -184,7 +184,8 @@ def test_locked_store_gives_a_clear_error(store_dir):
     assert script.exists(), "run `.venv/bin/pip install -e . --no-deps` to install the pmkg script"
     env = {k: v for k, v in os.environ.items() if k != "PMKG_STORE"}
     with Store(store_dir):  # another writer holds the store
-        result = subprocess.run([str(script), "export", "--store", str(store_dir)], capture_output=True, text=True,
+        result = subprocess.run([str(script), "export", "--wait", "0", "--store", str(store_dir)],
+                                capture_output=True, text=True,
                                 env=env, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip() == f"Error: store {store_dir} is in use by another process; try again when it has finished"

@@ -16,8 +16,11 @@ Routes:
     folder of the ``DOCS_DIR`` setting (default: ``docs`` in the instance folder).
 ``/downloads/``, ``/downloads.json``
     The downloads with their size (quads) and date; ``/downloads/pmkg.ttl``,
-    ``.trig`` and ``.nq`` stream the whole store from disk (503 while a writer
-    holds it); ``/downloads/void.ttl``.
+    ``.trig`` and ``.nq`` stream the whole store from the app's in-memory
+    snapshot, as are an article's ``.trig`` and ``.nq`` and ``/graph/...``:
+    no download holds the on-disk store, its lock, a thread or a pipe, so a
+    writer never waits for one and a client that goes away leaves nothing
+    behind; ``/downloads/void.ttl``.
 ``/.well-known/void``
     The VoID description (Turtle, or JSON-LD or N-Triples by ``Accept``).
 
@@ -174,14 +177,22 @@ def _description(iri: str, fmt: str, negotiated: bool):
     return response
 
 
+def _snapshot():
+    """The snapshot the app serves now; downloads stream from it, never from the on-disk store."""
+    try:
+        return executor().current_snapshot()
+    except StoreError as error:
+        raise ServiceUnavailable(f"the store cannot be read now ({error})") from None
+
+
 def _named_graph(graph: str, fmt: Format, filename: str | None = None):
-    if graph not in _graphs():
+    snapshot = _snapshot()
+    if not snapshot.contains_graph(graph):
         abort(404, description=f"no graph <{graph}> in the store")
-    answer = _run(model.graph_query(graph), _deadline(), union=False, graph="ntriples", row_limit=WHOLE_GRAPH_ROWS)
-    body = model.as_graph(answer["body"], graph, fmt)
     media = "application/trig; charset=utf-8" if fmt is Format.TRIG else "application/n-quads"
     name = filename or f"{graph.rstrip('/').rsplit('/', 1)[-1]}.{fmt.extension}"
-    return Response(body, content_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'})
+    return Response(snapshot.stream(format=fmt, graph=graph), content_type=media,
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
 @bp.route("/graph/<name>")
@@ -366,10 +377,7 @@ def dump(ext: str):
     if fmt is None:
         abort(404, description=f"no download pmkg.{ext}; see /downloads/")
     store = current_app.config["STORE"]
-    try:
-        chunks = model.open_dump(store, fmt)
-    except StoreError as error:
-        raise ServiceUnavailable(f"the store cannot be read now ({error})") from None
+    chunks = _snapshot().stream(format=fmt)
     headers = {"Content-Disposition": f'attachment; filename="pmkg.{ext}"'}
     modified = void.last_modified(store)
     if modified is not None:

@@ -363,3 +363,8 @@ class Executor:
         """Fork one plain worker ahead of the first query."""
         self.refresh()
         self._release(self._acquire(False, time.monotonic() + 10), True)
+
+    def current_snapshot(self) -> Store:
+        """The in-memory snapshot now served (loaded if needed)."""
+        self.refresh()
+        return self._snapshot

@@ -39,6 +39,7 @@ from kg.extract.cues import (
     INVESTIGATOR,
 )
 from kg.extract.patterns import blank_quotes, codes
+from kg.extract.spans import sentence_ents
 from kg.reference import by_key
 
 def compatible(a: str | None, b: str | None) -> bool:
@@ -303,7 +304,7 @@ class Builder:
     @staticmethod
     def bodies_named(sentence) -> list[str]:
         orgs = by_key()
-        return [e.ent_id_ for e in sentence.ents if e.ent_id_ in orgs and orgs[e.ent_id_].kind == "oversight"]
+        return [e.ent_id_ for e in sentence_ents(sentence) if e.ent_id_ in orgs and orgs[e.ent_id_].kind == "oversight"]
 
     def default_subjects(self, text: str) -> list[str]:
         """Subjects for a sentence that names none: everyone if it speaks of several, else the main subject."""
@@ -323,7 +324,7 @@ class Builder:
         for index, sentence in enumerate(self.sentences):
             text = self.texts[index]
             here = self.sentence_subjects(index, subjects)
-            org_keys = [e.ent_id_ for e in sentence.ents if e.ent_id_]
+            org_keys = [e.ent_id_ for e in sentence_ents(sentence) if e.ent_id_]
             last_body = list(investigations)[-1] if investigations else self.oversight_body
             found = events.investigation_in(text, org_keys, self.article_force or self.main_force, last_body)
             if found:
@@ -335,7 +336,7 @@ class Builder:
                 inv.status = found.status or inv.status
                 inv.evidence.append(self.evidence(index, "rule:investigation/body-and-kind"))
             # a sentence that names nobody, in an article about one officer, is about that officer
-            about_the_one = len(self.all_subjects()) == 1 and not any(e.label_ == "PERSON" for e in sentence.ents)
+            about_the_one = len(self.all_subjects()) == 1 and not any(e.label_ == "PERSON" for e in sentence_ents(sentence))
             relevant = bool(here) or bool(CUE.search(text)) and (self._about_officers(text) or about_the_one) or any(
                 hit.code in OFFICER_ONLY_OUTCOMES for hit in events.outcomes_in(text))
             for hit in events.allegations_in(sentence.text) if relevant or ALLEGATION_CUE.search(text) else []:

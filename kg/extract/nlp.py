@@ -10,6 +10,7 @@ organisation's key); the reference data and the gazetteer are one list.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import spacy
@@ -77,3 +78,54 @@ def load(name: str | None = None) -> Language:
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
     ruler.add_patterns(gazetteer_patterns())
     return nlp
+
+
+PIECE = 100_000   # characters: longer texts go through the pipeline in pieces (spaCy's own limit is 1,000,000)
+
+
+def split_text(text: str, size: int = PIECE) -> list[str]:
+    """``text`` cut into pieces of at most ``size`` characters that join back into it exactly.
+
+    Each cut is made after the last paragraph break of the window, else
+    after its last line break, sentence end or space, and only if none
+    exists in its second half, mid-word.
+    """
+    pieces, start = [], 0
+    while len(text) - start > size:
+        window = text[start:start + size]
+        cut = -1
+        for separator in ("\n\n", "\n", ". ", " "):
+            found = window.rfind(separator)
+            if found >= size // 2:
+                cut = found + len(separator)
+                break
+        cut = cut if cut > 0 else size
+        pieces.append(window[:cut])
+        start += cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def parse(pipeline: Language, texts: Iterable[str], *, batch_size: int = 8) -> Iterator[Doc | None]:
+    """One Doc per text, as ``pipeline.pipe`` gives, for texts of any length (None: it could not be joined).
+
+    A text longer than ``PIECE`` is parsed in pieces (``split_text``) joined
+    back into one Doc with ``Doc.from_docs``: its text, and so every
+    character offset, is the whole text's, and memory stays that of one
+    piece. Pieces are cut at paragraph breaks where possible, which the
+    pipeline already treats as sentence boundaries.
+    """
+    texts = list(texts)
+    flat, owners = [], []
+    for n, text in enumerate(texts):
+        parts = split_text(text) if len(text) > PIECE else [text]
+        flat += parts
+        owners += [n] * len(parts)
+    pending: list[Doc] = []
+    for i, doc in enumerate(pipeline.pipe(flat, batch_size=batch_size)):
+        pending.append(doc)
+        if i + 1 < len(flat) and owners[i + 1] == owners[i]:
+            continue
+        whole = pending[0] if len(pending) == 1 else Doc.from_docs(pending, ensure_whitespace=False)
+        pending = []
+        yield whole if whole.text == texts[owners[i]] else None   # never expected: offsets would be wrong

@@ -21,6 +21,7 @@ from functools import lru_cache
 from kg.extract.cues import NAME_AGE, NON_POLICE_TITLE, OFFICER_CUE, SPEAKER_APPOSITION
 from kg.extract.patterns import NUMBER_WORDS, ORDINALS, number
 from kg.extract.quotes import clean_name
+from kg.extract.spans import sentence_ents
 from kg.reference import organisations
 
 RANK_WORDS = {
@@ -264,7 +265,7 @@ def _breakdown(after: str, group: Mention) -> list[Mention]:
 def person_names(sentence, text: str) -> list[tuple[str, int, int]]:
     """Names of people in a sentence outside quotations: PERSON entities, and "Name Name, 34," forms."""
     found = []
-    for ent in sentence.ents:
+    for ent in sentence_ents(sentence):
         start = ent.start_char - sentence.start_char
         if ent.label_ == "PERSON" and text[start:start + 1] != " ":
             name = clean_name(ent.text)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
+from kg.extract.spans import ents_starting_in
+
 SPEECH_VERBS = (r"said|says|say|told|tells|added|adds|stated|states|explained|described|warned|insisted|"
                 r"admitted|claimed|argued|wrote|commented|continued|concluded|remarked|recalled|"
                 r"acknowledged|accepted|conceded|urged|asked|suggested|called|labelled|branded")
@@ -82,8 +84,8 @@ def _persons(doc: Doc, start: int, end: int, unquoted: str, people: dict[str, st
     verb ("Petrie told the court"), each resolved to the full name used elsewhere.
     """
     found = []
-    for ent in doc.ents:
-        if ent.label_ == "PERSON" and start <= ent.start_char < end:
+    for ent in ents_starting_in(doc, start, end):
+        if ent.label_ == "PERSON":
             if unquoted[ent.start_char - start:ent.start_char - start + 1] != " ":
                 found.append((clean_name(ent.text), ent.start_char - start))
     for match in TITLED_NAME.finditer(unquoted):
@@ -126,6 +128,7 @@ def find_quotes(doc: Doc) -> list[FoundQuote]:
     """
     found: list[FoundQuote] = []
     people = known_people(doc)
+    sentences = list(doc.sents)
     last_speaker: str | None = None
     last_role: str | None = None
     for para in re.finditer(r"[^\n]+", doc.text):
@@ -141,7 +144,7 @@ def find_quotes(doc: Doc) -> list[FoundQuote]:
             continue
         for quote in quotes:
             words = (quote.group(1) or quote.group(2) or "").strip()
-            sentence = next((s for s in doc.sents if s.start_char <= offset + quote.start() < s.end_char), None)
+            sentence = next((s for s in sentences if s.start_char <= offset + quote.start() < s.end_char), None)
             name = role = None
             for a, b in ([(sentence.start_char - offset, sentence.end_char - offset)] if sentence else []) + [(0, len(text))]:
                 local = [(n, o) for n, o in para_people if a <= o < b]

@@ -10,6 +10,7 @@ rdf:Statement nodes carrying the same provenance.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from urllib.parse import quote, unquote, urlsplit
 
 import pyoxigraph as ox
 
@@ -45,6 +46,19 @@ def _date_literal(value: date | datetime | str) -> ox.Literal:
         return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
     kind = {10: "date", 7: "gYearMonth", 4: "gYear"}.get(len(value), "date")
     return ox.Literal(value, datatype=ox.NamedNode(XSD + kind))
+
+
+def public_source(location: str) -> str:
+    """Where an article was read from, as published: a web address as it is, a local file by its name only.
+
+    ``file:///home/me/cases/02_story.txt`` becomes ``file:///02_story.txt``:
+    the graph, the endpoint and the dumps never show the folders of the
+    machine that ran the ingest.
+    """
+    if not location.startswith("file:"):
+        return location
+    name = unquote(urlsplit(location).path).rstrip("/").rsplit("/", 1)[-1]
+    return "file:///" + quote(name, safe="")
 
 
 def _int(value: int) -> ox.Literal:
@@ -91,7 +105,7 @@ class GraphWriter:
             self.add(person, TYPE, ox.NamedNode(FOAF + "Person"))
             self.add(person, _p("name"), ox.Literal(author))
             self.add(a, ox.NamedNode(SCHEMA + "author"), person)
-        self.add(a, _p("retrievedFrom"), ox.NamedNode(art.location))
+        self.add(a, _p("retrievedFrom"), ox.NamedNode(public_source(art.location)))
         self.add(a, _p("retrievedAt"), _date_literal(self.extracted_at))
         self.add(a, _p("contentHash"), ox.Literal(art.content_hash))
         run = ox.NamedNode(self.iri + "/extraction")

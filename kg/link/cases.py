@@ -36,6 +36,7 @@ from kg.link.reconcile import (DEFAULT_THRESHOLD, WIKIDATA, Outcome, Vocabulary,
                                sparql_string)
 from kg.link.score import Scored
 from kg.namespaces import sparql_prefixes
+from kg.store import named_node
 
 # Where the subject item appears on the candidate, best first.
 ROLES = {"P8031": "perpetrator", "P710": "participant", "P921": "main subject"}
@@ -118,7 +119,7 @@ def cases(store, *, vocab: Vocabulary = WIKIDATA) -> list[Case]:
 # -- candidates --------------------------------------------------------------------------------
 
 def case_query(item: str, *, vocab: Vocabulary = WIKIDATA, limit: int = 50) -> str:
-    """The SELECT query for the items naming ``item`` (an external IRI) as perpetrator, participant or main subject."""
+    """The SELECT query for the items naming ``item`` (an external IRI, checked) as perpetrator, participant or main subject."""
     langs = ", ".join(sparql_string(lang) for lang in (*vocab.languages, ""))
     roles = " ".join(f"wdt:{p}" for p in ROLES)
     excluded = " ".join(f"wd:{q}" for q in EXCLUDED_TYPES)
@@ -129,7 +130,7 @@ SELECT ?item ?role ?label ?description ?type ?typeLabel ?point ?start
 WHERE {{
   {{ SELECT DISTINCT ?item ?role WHERE {{
       VALUES ?role {{ {roles} }}
-      ?item ?role <{item}> ;
+      ?item ?role {named_node(item)} ;
             wdt:{vocab.instance_of} ?anyType ;
             rdfs:label ?anyLabel .
       FILTER(LANG(?anyLabel) IN ({langs}))
