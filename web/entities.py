@@ -198,6 +198,8 @@ def named_graph(name: str):
 @bp.route("/vocab/<path:path>")
 def vocabulary(path: str):
     stem, suffix = model.split_suffix(path, model.DESCRIPTION_SUFFIXES)
+    if stem.strip("/") and not _is_term(VOCAB + stem.strip("/")):
+        abort(404, description=f"no vocabulary term /vocab/{path}")
     fmt = model.DESCRIPTION_SUFFIXES.get(suffix) or negotiate(request, ENTITY_TYPES, HTML)
     if fmt != HTML and stem:
         return _description(VOCAB + stem, fmt, suffix is None)
@@ -205,6 +207,16 @@ def vocabulary(path: str):
     page = f"vocab/{scheme}.html" if scheme else "vocab/index.html"
     target = url_for("entities.docs", name=page) + (f"#{code}" if code else "")
     return redirect(target, code=303)
+
+
+def _is_term(iri: str) -> bool:
+    """True if ``iri`` is an IRI the store says something about (a vocabulary scheme or concept)."""
+    try:
+        node = model.node(iri)
+    except model.NotAnEntity:
+        return False
+    answer = _run(f"ASK {{ {node} ?p ?o }}", _deadline())
+    return bool(json.loads(answer["body"])["boolean"])
 
 
 @bp.route("/ontology")
