@@ -42,7 +42,7 @@ SCHEMAS = {"iri": {"type": "string", "format": "uri"}, "integer": {"type": "inte
 
 @bp.after_request
 def cors(response: Response) -> Response:
-    if request.method == "GET" and response.mimetype != "text/html":
+    if request.method in ("GET", "HEAD") and response.mimetype != "text/html":
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 

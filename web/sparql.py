@@ -53,7 +53,7 @@ def _graphs() -> frozenset[str]:
 
 @bp.after_request
 def cors(response: Response) -> Response:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         response.headers["Access-Control-Allow-Origin"] = "*"
     response.vary.add("Accept")
     return response
