@@ -45,6 +45,7 @@ from kg.errors import PmkgError, StoreError
 from kg.namespaces import GRAPH as GRAPH_BASE
 from kg.namespaces import ONTOLOGY_GRAPH, VOCAB
 from kg.store import Format
+from kg.web import urls
 from kg.web.executor import Busy, QueryTimeout, WorkerFailed, store_signature
 from kg.web.protocol import negotiate
 from kg.web.results import GRAPH, HTML
@@ -310,8 +311,8 @@ def _void_counts() -> dict:
 
 
 def _void_triples():
-    dumps = [url_for("entities.dump", ext=ext, _external=True) for ext in DUMPS]
-    return void.build(_void_counts(), sparql_endpoint=url_for("sparql.endpoint", _external=True), dumps=dumps,
+    dumps = [urls.external("entities.dump", ext=ext) for ext in DUMPS]
+    return void.build(_void_counts(), sparql_endpoint=urls.external("sparql.endpoint"), dumps=dumps,
                       modified=void.last_modified(current_app.config["STORE"]))
 
 

@@ -31,7 +31,7 @@ from kg import saved_queries
 from kg.errors import StoreError
 from kg.entities import href as entity_href
 from kg.saved_queries import ParameterError, SavedQuery, UnknownQuery
-from kg.web import query_guard, sparql
+from kg.web import query_guard, sparql, urls
 from kg.web.executor import Busy, QueryTimeout, WorkerFailed
 
 bp = Blueprint("queries", __name__)
@@ -53,7 +53,7 @@ def _endpoint() -> str | None:
 
 def _entry(query: SavedQuery) -> dict:
     entry = query.as_dict(endpoint=_endpoint())
-    entry["url"] = url_for("queries.one", name=query.name, _external=True)
+    entry["url"] = urls.external("queries.one", name=query.name)
     return entry
 
 
@@ -91,7 +91,7 @@ def openapi():
         "openapi": "3.0.3",
         "info": {"title": "pmkg saved queries", "version": "1",
                  "description": "Saved SPARQL queries over the pmkg knowledge graph of police misconduct."},
-        "servers": [{"url": request.host_url.rstrip("/")}],
+        "servers": [{"url": urls.base_url()}],
         "paths": paths,
     }
     return jsonify(document)

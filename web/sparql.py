@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, ServiceUnavailable
 
 from kg.errors import StoreError
-from kg.web import query_guard, service_description
+from kg.web import query_guard, service_description, urls
 from kg.web.executor import Busy, Executor, QueryTimeout, WorkerFailed
 from kg.web.protocol import GRAPH_TYPES, read, negotiate
 from kg.web.results import GRAPH, HTML, TABULAR
@@ -135,7 +135,7 @@ def describe():
         return render_template("sparql.html", query=_example(), formats=PAGE_FORMATS,
                                timeout=config["QUERY_TIMEOUT"], row_limit=config["ROW_LIMIT"])
     triples = service_description.triples(
-        request.base_url, graphs=sorted(_graphs()), federated=bool(config["SERVICE_ALLOWLIST"])
+        urls.external("sparql.endpoint"), graphs=sorted(_graphs()), federated=bool(config["SERVICE_ALLOWLIST"])
     )
     rdf_format, media_type = GRAPH[fmt]
     return Response(service_description.serialize(triples, rdf_format), content_type=media_type)
