@@ -31,7 +31,7 @@ from kg import saved_queries
 from kg.errors import StoreError
 from kg.entities import href as entity_href
 from kg.saved_queries import ParameterError, SavedQuery, UnknownQuery
-from kg.web import query_guard, sparql, urls
+from kg.web import query_guard, spreadsheet, sparql, urls
 from kg.web.executor import Busy, QueryTimeout, WorkerFailed
 
 bp = Blueprint("queries", __name__)
@@ -126,9 +126,13 @@ def one(name: str):
     if (twin == "ttl") != graph:
         raise NotFound(f"{query.name} is a {query.form} query: use .json or "
                        + (".ttl" if graph else ".csv"))
-    answer = run(query, values, "csv" if twin == "csv" else "turtle")
-    media_type = "text/csv; charset=utf-8" if twin == "csv" else "text/turtle; charset=utf-8"
-    return _with_truncation(Response(answer["body"], content_type=media_type), answer)
+    if twin == "csv":   # written here from JSON, with formula-like cells neutralised
+        answer = spreadsheet.as_csv(run(query, values, "json"))
+        response = Response(answer["body"], content_type=spreadsheet.MEDIA_TYPE,
+                            headers={"Content-Disposition": f'attachment; filename="{query.name}.csv"'})
+        return _with_truncation(response, answer)
+    answer = run(query, values, "turtle")
+    return _with_truncation(Response(answer["body"], content_type="text/turtle; charset=utf-8"), answer)
 
 
 def _with_truncation(response: Response, answer: dict) -> Response:

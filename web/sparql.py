@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, ServiceUnavailable
 
 from kg.errors import StoreError
-from kg.web import query_guard, service_description, urls
+from kg.web import query_guard, service_description, spreadsheet, urls
 from kg.web.executor import Busy, Executor, QueryTimeout, WorkerFailed
 from kg.web.protocol import GRAPH_TYPES, read, negotiate
 from kg.web.results import GRAPH, HTML, TABULAR
@@ -76,13 +76,14 @@ def endpoint():
     if unknown:
         raise BadRequest(f"no graph <{unknown[0]}> in the store")
     dataset_given = bool(query.default_graphs or query.named_graphs)
+    for_spreadsheet = spreadsheet.wanted(request.values, query.tabular)   # CSV from JSON, formulas neutralised
     job = {
         "query": query.query,
         "union": not dataset_given and not info.has_dataset_clause,
         "default_graph": query.default_graphs if dataset_given else None,
         "named_graphs": query.named_graphs if dataset_given else None,
         "row_limit": int(config["ROW_LIMIT"]),
-        "tabular": query.tabular,
+        "tabular": "json" if for_spreadsheet else query.tabular,
         "graph": query.graph,
     }
     try:
@@ -98,7 +99,7 @@ def endpoint():
             refused = query_guard.is_update(query.query)
             raise BadRequest(query_guard.UPDATE_REFUSED if refused else answer["message"])
         raise QueryFailed(answer["message"])
-    return _respond(answer, query.query)
+    return _respond(spreadsheet.as_csv(answer) if for_spreadsheet else answer, query.query)
 
 
 def _respond(answer: dict, text: str) -> Response:
