@@ -10,7 +10,7 @@ Routes:
 ``/vocab/<scheme>/<code>``, ``/ontology``
     Vocabulary concepts and ontology terms: browsers are redirected (303) to
     the generated documentation; RDF clients get the concept's description or
-    the ontology graph.
+    the ontology graph. A path that is not a term of the store is a 404.
 ``/docs/ontology/...``
     The documentation ``pmkg docs`` writes, generated on first use into the
     folder of the ``DOCS_DIR`` setting (default: ``docs`` in the instance folder).

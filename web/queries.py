@@ -7,7 +7,8 @@
   and its chart; ``/queries/NAME.json`` is the same page as JSON (the query's
   description, the values used, ``results`` as a SPARQL 1.1 JSON results
   document or ``turtle`` for CONSTRUCT, and ``chart`` data);
-  ``/queries/NAME.csv`` the rows as CSV; ``/queries/NAME.ttl`` a CONSTRUCT's
+  ``/queries/NAME.csv`` the rows as CSV for a spreadsheet (formula-like cells
+  neutralised, ``kg.web.spreadsheet``); ``/queries/NAME.ttl`` a CONSTRUCT's
   graph as Turtle.
 * ``/openapi.json`` is an OpenAPI 3 document with one operation per saved query.
 
