@@ -47,11 +47,16 @@ class NotAnEntity(PmkgError):
 def iri_for(path: str) -> str:
     """The minted IRI served at ``/id/<path>`` (``path`` as Flask decoded it)."""
     iri = ID + path
+    node(iri)
+    return iri
+
+
+def node(iri: str) -> str:
+    """``iri`` written as a SPARQL term (``<...>``); NotAnEntity if it is not an IRI."""
     try:
-        ox.NamedNode(iri)
+        return str(ox.NamedNode(iri))
     except ValueError:
         raise NotAnEntity(f"{iri!r} is not an IRI") from None
-    return iri
 
 
 def local_path(iri: str) -> str | None:

@@ -308,6 +308,6 @@ def load_all(folder: Path | None = None) -> dict[str, SavedQuery]:
 def get(name: str, folder: Path | None = None) -> SavedQuery:
     """The saved query called ``name``; UnknownQuery if there is none."""
     folder = resources.queries_dir() if folder is None else folder
-    if not _NAME.match(name) or not (folder / f"{name}.rq").is_file():
+    if not _NAME.match(name) or name not in {path.stem for path in folder.glob("*.rq")}:
         raise UnknownQuery(f"no saved query called {name!r}")
     return parse(folder / f"{name}.rq")

@@ -145,14 +145,14 @@ def build(counts: dict[str, list[dict[str, str]]], *, sparql_endpoint: str | Non
     for dump in dumps:
         add(ds, VOID + "dataDump", iri(dump))
 
-    for row in counts["classes"]:
-        part = ox.BlankNode()
+    for i, row in enumerate(counts["classes"]):   # blank nodes named, so the same store gives the same bytes
+        part = ox.BlankNode(f"class{i}")
         add(ds, VOID + "classPartition", part)
         add(part, VOID + "class", iri(row["class"]))
         add(part, VOID + "entities", integer(int(row["n"])))
 
-    for row in counts["graphs"]:
-        subset = ox.BlankNode()
+    for i, row in enumerate(sorted(counts["graphs"], key=lambda r: r["g"])):
+        subset = ox.BlankNode(f"graph{i}")
         add(ds, VOID + "subset", subset)
         add(subset, PREFIXES["rdf"] + "type", iri(VOID + "Dataset"))
         add(subset, SD + "name", iri(row["g"]))

@@ -91,6 +91,15 @@ Settings:
 ``WIKIDATA_ENDPOINT``
     Where the federated saved queries (``queries/wikidata-*.rq``) send their
     ``SERVICE`` calls (default Wikidata's); it must also be on the allowlist.
+``BASE_URL``
+    The public URL of the app's root (``https://pmkg.example.org``, or with a
+    path where a proxy mounts the app there), used for every absolute URL the
+    app publishes: the VoID description, the Service Description, OpenAPI
+    and the saved queries' list. It must be an http(s) URL, checked at
+    start-up. None (the default) means the address of the socket the request
+    arrived on (``http://127.0.0.1:5000`` for ``pmkg serve``), never the
+    request's ``Host`` header, which the client chooses (``kg.web.urls``).
+    Set it whenever the app is reached through a reverse proxy or by a name.
 
 The SPARQL endpoint is the ``sparql`` blueprint (``kg.web.sparql``); the one
 error handler is in ``kg.web.errors``. Every response carries a
@@ -105,7 +114,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kg import config as settings
-from kg.web import relay
+from kg.web import relay, urls
 
 DEFAULTS = {
     "STORE": None,            # the store folder; None means $PMKG_STORE or ./pmkg-data
@@ -133,6 +142,7 @@ DEFAULTS = {
     "WIKIDATA_ENDPOINT": "https://query.wikidata.org/sparql",
     "DOCS_DIR": None,         # where the ontology docs are generated; None means <instance folder>/docs
     "NODE_MODULES": None,     # where the npm packages are; None means node_modules in the repository
+    "BASE_URL": None,         # the public URL of the app's root; None means the address of the server's socket
 }
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -171,6 +181,7 @@ def _check_settings(app: Flask) -> None:
     if isinstance(allow, str):
         allow = allow.replace(",", " ").split()
     config["SERVICE_ALLOWLIST"] = [str(a) for a in allow or []]
+    config["BASE_URL"] = urls.check(config.get("BASE_URL"))
     if not str(config["WIKIDATA_ENDPOINT"]).startswith(("http://", "https://")):
         raise ValueError(f"setting WIKIDATA_ENDPOINT must be an http(s) URL, not {config['WIKIDATA_ENDPOINT']!r}")
     relay.targets(config["SERVICE_ALLOWLIST"])  # raises ValueError for an endpoint that cannot be relayed

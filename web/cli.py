@@ -45,6 +45,10 @@ def serve(store_dir: Path, host: str, port: int):
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     settings = app.config
+    if not settings.get("BASE_URL"):
+        # waitress does not hand the app its socket: absolute URLs come from the address served
+        shown = "localhost" if host in ("0.0.0.0", "::", "") else (f"[{host}]" if ":" in host else host)
+        settings["BASE_URL"] = f"http://{shown}:{port}"
     _enough_file_descriptors(settings["CONNECTION_LIMIT"] + 256)
     click.echo(f"serving {store_dir} at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
     waitress.serve(

@@ -10,7 +10,7 @@ Routes:
 ``/vocab/<scheme>/<code>``, ``/ontology``
     Vocabulary concepts and ontology terms: browsers are redirected (303) to
     the generated documentation; RDF clients get the concept's description or
-    the ontology graph.
+    the ontology graph. A path that is not a term of the store is a 404.
 ``/docs/ontology/...``
     The documentation ``pmkg docs`` writes, generated on first use into the
     folder of the ``DOCS_DIR`` setting (default: ``docs`` in the instance folder).
@@ -48,7 +48,7 @@ from kg.errors import PmkgError, StoreError
 from kg.namespaces import GRAPH as GRAPH_BASE
 from kg.namespaces import ONTOLOGY_GRAPH, VOCAB
 from kg.store import Format
-from kg.web import admission
+from kg.web import admission, urls
 from kg.web.executor import Busy, QueryTimeout, WorkerFailed, store_signature
 from kg.web.protocol import negotiate
 from kg.web.results import GRAPH, HTML
@@ -210,6 +210,8 @@ def named_graph(name: str):
 @bp.route("/vocab/<path:path>")
 def vocabulary(path: str):
     stem, suffix = model.split_suffix(path, model.DESCRIPTION_SUFFIXES)
+    if stem.strip("/") and not _is_term(VOCAB + stem.strip("/")):
+        abort(404, description=f"no vocabulary term /vocab/{path}")
     fmt = model.DESCRIPTION_SUFFIXES.get(suffix) or negotiate(request, ENTITY_TYPES, HTML)
     if fmt != HTML and stem:
         return _description(VOCAB + stem, fmt, suffix is None)
@@ -217,6 +219,16 @@ def vocabulary(path: str):
     page = f"vocab/{scheme}.html" if scheme else "vocab/index.html"
     target = url_for("entities.docs", name=page) + (f"#{code}" if code else "")
     return redirect(target, code=303)
+
+
+def _is_term(iri: str) -> bool:
+    """True if ``iri`` is an IRI the store says something about (a vocabulary scheme or concept)."""
+    try:
+        node = model.node(iri)
+    except model.NotAnEntity:
+        return False
+    answer = _run(f"ASK {{ {node} ?p ?o }}", _deadline())
+    return bool(json.loads(answer["body"])["boolean"])
 
 
 @bp.route("/ontology")
@@ -310,8 +322,8 @@ def _void_counts() -> dict:
 
 
 def _void_triples():
-    dumps = [url_for("entities.dump", ext=ext, _external=True) for ext in DUMPS]
-    return void.build(_void_counts(), sparql_endpoint=url_for("sparql.endpoint", _external=True), dumps=dumps,
+    dumps = [urls.external("entities.dump", ext=ext) for ext in DUMPS]
+    return void.build(_void_counts(), sparql_endpoint=urls.external("sparql.endpoint"), dumps=dumps,
                       modified=void.last_modified(current_app.config["STORE"]))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 GENERIC = "something went wrong on the server; the error has been logged"
 
@@ -41,7 +42,7 @@ def handle_http(error: HTTPException):
 
 def handle_unexpected(error: Exception):
     current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
-    return error_response(500, InternalServerError.name, GENERIC)
+    return error_response(InternalServerError.code, HTTP_STATUS_CODES[InternalServerError.code], GENERIC)
 
 
 def register(app: Flask) -> None:

@@ -70,7 +70,7 @@ class QueryRequest:
 
 def _params(request: Request) -> tuple[MultiDict, str | None]:
     """The parameters that count and the query text, or refuse the request."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):   # HEAD is answered like GET, without the body
         return request.args, _one_query(request.args.getlist("query"))
     mimetype = request.mimetype
     if mimetype == FORM:

@@ -7,7 +7,8 @@
   and its chart; ``/queries/NAME.json`` is the same page as JSON (the query's
   description, the values used, ``results`` as a SPARQL 1.1 JSON results
   document or ``turtle`` for CONSTRUCT, and ``chart`` data);
-  ``/queries/NAME.csv`` the rows as CSV; ``/queries/NAME.ttl`` a CONSTRUCT's
+  ``/queries/NAME.csv`` the rows as CSV for a spreadsheet (formula-like cells
+  neutralised, ``kg.web.spreadsheet``); ``/queries/NAME.ttl`` a CONSTRUCT's
   graph as Turtle.
 * ``/openapi.json`` is an OpenAPI 3 document with one operation per saved query.
 
@@ -31,7 +32,7 @@ from kg import saved_queries
 from kg.errors import StoreError
 from kg.entities import href as entity_href
 from kg.saved_queries import ParameterError, SavedQuery, UnknownQuery
-from kg.web import admission, query_guard, sparql
+from kg.web import admission, query_guard, spreadsheet, sparql, urls
 from kg.web.executor import Busy, QueryTimeout, WorkerFailed
 
 bp = Blueprint("queries", __name__)
@@ -42,7 +43,7 @@ SCHEMAS = {"iri": {"type": "string", "format": "uri"}, "integer": {"type": "inte
 
 @bp.after_request
 def cors(response: Response) -> Response:
-    if request.method == "GET" and response.mimetype != "text/html":
+    if request.method in ("GET", "HEAD") and response.mimetype != "text/html":
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -53,7 +54,7 @@ def _endpoint() -> str | None:
 
 def _entry(query: SavedQuery) -> dict:
     entry = query.as_dict(endpoint=_endpoint())
-    entry["url"] = url_for("queries.one", name=query.name, _external=True)
+    entry["url"] = urls.external("queries.one", name=query.name)
     return entry
 
 
@@ -91,7 +92,7 @@ def openapi():
         "openapi": "3.0.3",
         "info": {"title": "pmkg saved queries", "version": "1",
                  "description": "Saved SPARQL queries over the pmkg knowledge graph of police misconduct."},
-        "servers": [{"url": request.host_url.rstrip("/")}],
+        "servers": [{"url": urls.base_url()}],
         "paths": paths,
     }
     return jsonify(document)
@@ -126,9 +127,13 @@ def one(name: str):
     if (twin == "ttl") != graph:
         raise NotFound(f"{query.name} is a {query.form} query: use .json or "
                        + (".ttl" if graph else ".csv"))
-    answer = run(query, values, "csv" if twin == "csv" else "turtle")
-    media_type = "text/csv; charset=utf-8" if twin == "csv" else "text/turtle; charset=utf-8"
-    return _with_truncation(Response(answer["body"], content_type=media_type), answer)
+    if twin == "csv":   # written here from JSON, with formula-like cells neutralised
+        answer = spreadsheet.as_csv(run(query, values, "json"))
+        response = Response(answer["body"], content_type=spreadsheet.MEDIA_TYPE,
+                            headers={"Content-Disposition": f'attachment; filename="{query.name}.csv"'})
+        return _with_truncation(response, answer)
+    answer = run(query, values, "turtle")
+    return _with_truncation(Response(answer["body"], content_type="text/turtle; charset=utf-8"), answer)
 
 
 def _with_truncation(response: Response, answer: dict) -> Response:

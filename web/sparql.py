@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, ServiceUnavailable
 
 from kg.errors import StoreError
-from kg.web import admission, query_guard, service_description
+from kg.web import admission, query_guard, service_description, spreadsheet, urls
 from kg.web.admission import executor  # noqa: F401 - kg.web.entities and queries use it from here
 from kg.web.executor import Busy, QueryTimeout, WorkerFailed
 from kg.web.protocol import GRAPH_TYPES, read, negotiate
@@ -40,7 +40,7 @@ def _graphs() -> frozenset[str]:
 
 @bp.after_request
 def cors(response: Response) -> Response:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         response.headers["Access-Control-Allow-Origin"] = "*"
     response.vary.add("Accept")
     return response
@@ -63,6 +63,7 @@ def endpoint():
     if unknown:
         raise BadRequest(f"no graph <{unknown[0]}> in the store")
     dataset_given = bool(query.default_graphs or query.named_graphs)
+    for_spreadsheet = spreadsheet.wanted(request.values, query.tabular)   # CSV from JSON, formulas neutralised
     job = {
         "query": query.query,
         "check": scan.needs_check,
@@ -70,7 +71,7 @@ def endpoint():
         "default_graph": query.default_graphs if dataset_given else None,
         "named_graphs": query.named_graphs if dataset_given else None,
         "row_limit": int(config["ROW_LIMIT"]),
-        "tabular": query.tabular,
+        "tabular": "json" if for_spreadsheet else query.tabular,
         "graph": query.graph,
     }
     try:
@@ -88,7 +89,7 @@ def endpoint():
             refused = query_guard.is_update(query.query)
             raise BadRequest(query_guard.UPDATE_REFUSED if refused else answer["message"])
         raise QueryFailed(answer["message"])
-    return _respond(answer, query.query)
+    return _respond(spreadsheet.as_csv(answer) if for_spreadsheet else answer, query.query)
 
 
 def _respond(answer: dict, text: str) -> Response:
@@ -125,7 +126,7 @@ def describe():
         return render_template("sparql.html", query=_example(), formats=PAGE_FORMATS,
                                timeout=config["QUERY_TIMEOUT"], row_limit=config["ROW_LIMIT"])
     triples = service_description.triples(
-        request.base_url, graphs=sorted(_graphs()), federated=bool(config["SERVICE_ALLOWLIST"])
+        urls.external("sparql.endpoint"), graphs=sorted(_graphs()), federated=bool(config["SERVICE_ALLOWLIST"])
     )
     rdf_format, media_type = GRAPH[fmt]
     return Response(service_description.serialize(triples, rdf_format), content_type=media_type)

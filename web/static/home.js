@@ -136,7 +136,11 @@
     holder.textContent = "";
     formats.forEach(function (format) {
       var link = document.createElement("a");
-      link.href = ENDPOINT + "?" + new URLSearchParams({ query: query, format: format[1] }).toString();
+      var params = { query: query, format: format[1] };
+      if (format[1] === "csv") {
+        params.download = "spreadsheet";   // formula-like cells neutralised for spreadsheets
+      }
+      link.href = ENDPOINT + "?" + new URLSearchParams(params).toString();
       link.download = "results." + format[2];
       link.textContent = format[0];
       link.className = "download";
