@@ -187,8 +187,12 @@ def _snapshot():
 
 def _named_graph(graph: str, fmt: Format, filename: str | None = None):
     snapshot = _snapshot()
-    if not snapshot.contains_graph(graph):
-        abort(404, description=f"no graph <{graph}> in the store")
+    try:
+        known = snapshot.contains_graph(graph)
+    except (ValueError, PmkgError):  # not an IRI (a space, %00, ...): names nothing
+        known = False
+    if not known:
+        abort(404, description="no such graph in the store")
     media = "application/trig; charset=utf-8" if fmt is Format.TRIG else "application/n-quads"
     name = filename or f"{graph.rstrip('/').rsplit('/', 1)[-1]}.{fmt.extension}"
     return Response(snapshot.stream(format=fmt, graph=graph), content_type=media,
