@@ -54,9 +54,25 @@ def _string(rng: random.Random, allowed: str, forbidden: str) -> str:
     return quote + body + quote
 
 
+def _escaped_quote_end(rng: random.Random, forbidden: str) -> str:
+    """A string whose last character is an escaped backslash, a clause, then a comment holding a quote.
+
+    A reader that expands escapes before parsing sees the backslash escape the
+    closing quote, so the string runs on into the comment; one that expands
+    them inside the string sees the string end and the clause run.
+    """
+    escape = rng.choice(["\\u005C", "\\U0000005C", "\\u005c"])
+    target = rng.choice([_iri(forbidden, rng), "e:sparql"])
+    hidden = f"SERVICE {target} {{ ?s ?p ?o }}"
+    end = rng.choice(["\n", "\r", "\r\n"])
+    return f'BIND("a{escape}" AS ?x) {hidden} # " AS ?x){end}'
+
+
 def _pattern(rng: random.Random, allowed: str, forbidden: str, depth: int = 0) -> str:
-    kind = rng.randrange(9 if depth < 2 else 6)
+    kind = rng.randrange(10 if depth < 2 else 6)
     gap = _gap(rng)
+    if kind == 9:
+        return _escaped_quote_end(rng, forbidden)
     if kind == 0:
         target = rng.choice([_iri(forbidden, rng), "e:sparql", _iri(allowed, rng), "a:sparql",
                              _escape("e:sparql", rng)])
