@@ -32,7 +32,7 @@ SELECT ?case ?n ?status ?date ?basis ?article ?current WHERE { GRAPH <https://w3
 
 def rows(store_dir: Path, query: str) -> list[tuple]:
     with Store(store_dir, read_only=True) as store:
-        return [tuple(None if t is None else t.value for t in row) for row in store.query(query)]
+        return [tuple(None if t is None else t.value for t in row) for row in store.query(query, union_default_graph=True)]
 
 
 def ingest(store_dir: Path, *paths: Path) -> None:
@@ -209,3 +209,25 @@ def test_hermit_finds_the_derived_cases_consistent_with_the_ontology(both_orders
     ox.serialize(triples, str(data), ox.RdfFormat.N_TRIPLES)
     result = check([*resources.ontology_files(), data])
     assert result.ok, result
+
+
+CONFLICTS_RQ = Path(__file__).parent.parent / "queries" / "case-conflicts.rq"
+
+
+def test_sources_that_disagree_are_both_kept_and_listed(tmp_path):
+    store_dir = load(tmp_path,
+                     article("sacked", "2022-01-05", "alex-marlow", "kent-police", outcome("dismissal")),
+                     article("resigned", "2022-02-05", "alex-marlow", "kent-police", outcome("resigned")),
+                     article("warned", "2022-03-05", "sam-okoro", "kent-police", outcome("written-warning"),
+                             name="Sam Okoro"))
+    found = rows(store_dir, CONFLICTS_RQ.read_text())
+    assert len(found) == 1
+    case, _, officer, name, reason, status_a, _, article_a, _, status_b, _, article_b, _ = found[0]
+    assert officer == f"{ID}officer/kent-police/alex-marlow" and name == "Alex Marlow"
+    assert {article_a.rsplit("-", 1)[-1], article_b.rsplit("-", 1)[-1]} == {"sacked", "resigned"}
+    assert {status_a, status_b} == {"sanction", "left the service"}
+    assert "dismissal" in reason and "resigned" in reason
+    # both stay in the timeline, in order; the later one is the current status
+    steps = [r for r in rows(store_dir, TIMELINE) if r[0] == case]
+    assert [s[2].rsplit("/", 1)[-1] for s in steps] == ["sanction", "left-service"]
+    assert steps[-1][6].endswith("/left-service")

@@ -92,10 +92,11 @@ def _status_of(fact: Fact) -> str | None:
     if fact.kind == "Allegation":
         return "reported"
     types = {_code(t) for t in fact.types}
+    scheduled = bool(fact.stage) and _code(fact.stage) == "scheduled"
     for t in sorted(types):
         if t in _HEARINGS:
-            return "hearing-scheduled" if fact.stage and _code(fact.stage) == "scheduled" else "hearing-held"
-        if t in _BY_OUTCOME:
+            return "hearing-scheduled" if scheduled else "hearing-held"
+        if t in _BY_OUTCOME and not scheduled:  # a sanction still to come is no step yet
             return _BY_OUTCOME[t]
     return None
 
@@ -123,7 +124,7 @@ def timeline(case: Case) -> list[Assertion]:
             if fact.iri not in a.facts:
                 a.facts.append(fact.iri)
             a.sentences |= fact.sentences
-            if fact.kind == "Outcome":
+            if fact.kind == "Outcome" and status != "hearing-scheduled":
                 a.outcome_types |= {_code(t) for t in fact.types}
     return sorted(found.values(), key=lambda a: a.sort_key)
 
