@@ -122,11 +122,9 @@ def resolve(mentions: list[Mention], decisions: dict[str, str]) -> tuple[list[Ca
             parent[max(ri, rj)] = min(ri, rj)
 
     proposals = []
-    for i, a in enumerate(mentions):
-        for j in range(i + 1, len(mentions)):
-            b = mentions[j]
-            if a.article == b.article:
-                continue
+    for i, j in _candidates(mentions):
+        a, b = mentions[i], mentions[j]
+        if a.article != b.article:
             verdict = compare(a, b)
             if verdict is None:
                 continue
@@ -146,6 +144,18 @@ def resolve(mentions: list[Mention], decisions: dict[str, str]) -> tuple[list[Ca
         groups[root(i)].append(m)
     cases = [Case(case_iri(ms), ms) for ms in groups.values()]
     return sorted(cases, key=lambda c: c.iri), proposals
+
+
+def _candidates(mentions: list[Mention]) -> list[tuple[int, int]]:
+    """The pairs worth comparing: those sharing an officer, a name, or a force and a body (in order)."""
+    buckets: dict[tuple, list[int]] = defaultdict(list)
+    for i, m in enumerate(mentions):
+        keys = {("officer", o) for o in m.officers} | {("name", _name_key(o)) for o in m.officers}
+        keys |= {("force-body", f, b) for f in m.forces for b in m.bodies}
+        for key in keys:
+            buckets[key].append(i)
+    pairs = {(i, j) for members in buckets.values() for x, i in enumerate(members) for j in members[x + 1:]}
+    return sorted(pairs)
 
 
 def case_iri(mentions: list[Mention]) -> str:
