@@ -60,6 +60,8 @@ def test_a_case_page_draws_its_timeline_and_links_each_step_to_its_sentence(clie
     assert "<h2>Timeline</h2>" in html and '<figure class="timeline">' in html
     steps = re.findall(r'<a class="status" href="[^"]+">([^<]+)</a>', html)
     assert steps.index("charged") < steps.index("sentenced")
+    # the chart shows the same steps in the same order (every step here is dated)
+    assert re.findall(r'<text x="120" y="\d+" font-size="12">([^<]+)</text>', html) == steps
     assert "Nathan Corbishley" in unescape(html)
     sentence_links = re.findall(r'<ul class="sentences"><li><a href="(/id/article/[^"]+/sentence/[^"]+)">', html)
     assert sentence_links

@@ -74,8 +74,12 @@ def case_sections(iri: str, rows: Callable[[str], list[dict]]) -> dict:
         ordered = sorted(steps.values(), key=lambda s: int(s["n"] or 0))
         for step in ordered:
             step["status_href"], step["article_href"] = href(step["status"]), href(step["article"])
-        points = timeline_points([{"date": {"value": s["date"] or ""}, "status": {"value": s["label"]}}
-                                  for s in ordered], "date", "status")
+        # placed like timeline_points places them, but in the order of the steps, not of their labels
+        dated = [{"date": {"value": s["date"]}, "n": {"value": str(i)}}
+                 for i, s in enumerate(ordered) if s["date"] and len(s["date"]) == 10]
+        offsets = {p["label"]: p["offset"] for p in timeline_points(dated, "date", "n")}
+        points = [{"x": s["date"], "label": s["label"], "offset": offsets[str(i)]}
+                  for i, s in enumerate(ordered) if str(i) in offsets]
         return {"steps": ordered, "chart": {"type": "timeline", "y": "status", "points": points}}
     return {"cases": [{"href": href(_value(r, "case")), "label": _value(r, "label"),
                        "status": _value(r, "statusLabel"), "open": _value(r, "open") == "true"}
