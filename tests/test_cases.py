@@ -231,3 +231,14 @@ def test_sources_that_disagree_are_both_kept_and_listed(tmp_path):
     steps = [r for r in rows(store_dir, TIMELINE) if r[0] == case]
     assert [s[2].rsplit("/", 1)[-1] for s in steps] == ["sanction", "left-service"]
     assert steps[-1][6].endswith("/left-service")
+
+
+def test_one_officer_in_two_different_matters_years_apart_is_a_proposal_not_a_merge(tmp_path):
+    store_dir = load(tmp_path,
+                     article("early", "2015-01-05", "alex-marlow", "kent-police",
+                             allegation("racism") + outcome("written-warning", 2)),
+                     article("late", "2022-06-05", "alex-marlow", "kent-police",
+                             allegation("corruption") + outcome("criminal-charge", 2)))
+    assert case_pairs(store_dir) == {frozenset({"early"}), frozenset({"late"})}
+    review = run_pmkg("cases", "--review", "--store", str(store_dir)).stdout
+    assert "same officer (alex-marlow) but different allegations 7.4 years apart" in review

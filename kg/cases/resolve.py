@@ -16,8 +16,9 @@ forces (a name alone never merges people of different forces). A rejected
 proposal is not made again.
 
 A case's IRI comes from its anchor, the smallest IRI among its officers (or,
-with none, among its mentions' keys), so it depends on what the store holds,
-never on the order the articles came in.
+with none, among its mentions' keys), and, where one officer has two separate
+cases, also from each one's earliest report; so it depends on what the store
+holds, never on the order the articles came in.
 """
 
 from __future__ import annotations
@@ -142,7 +143,9 @@ def resolve(mentions: list[Mention], decisions: dict[str, str]) -> tuple[list[Ca
     groups: dict[int, list[Mention]] = defaultdict(list)
     for i, m in enumerate(mentions):
         groups[root(i)].append(m)
-    cases = [Case(case_iri(ms), ms) for ms in groups.values()]
+    anchors = [_anchor(ms) for ms in groups.values()]
+    shared = {a for a in anchors if anchors.count(a) > 1}
+    cases = [Case(case_iri(ms, distinct=anchor in shared), ms) for anchor, ms in zip(anchors, groups.values())]
     return sorted(cases, key=lambda c: c.iri), proposals
 
 
@@ -158,7 +161,15 @@ def _candidates(mentions: list[Mention]) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
-def case_iri(mentions: list[Mention]) -> str:
+def _anchor(mentions: list[Mention]) -> str:
     officers = sorted({o for m in mentions for o in m.officers})
-    anchor = officers[0] if officers else min(_mention_id(m) for m in mentions)
+    return officers[0] if officers else min(_mention_id(m) for m in mentions)
+
+
+def case_iri(mentions: list[Mention], *, distinct: bool = False) -> str:
+    """From the anchor; ``distinct`` when another case has the same one (one officer, two matters):
+    then also from the earliest report of this case."""
+    anchor = _anchor(mentions)
+    if distinct:
+        anchor += "|" + min((m.published or "", _mention_id(m)) for m in mentions)[1]
     return CASE_PREFIX + hashlib.sha256(anchor.encode("utf-8")).hexdigest()[:12]
