@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from kg.namespaces import ID, PMKG, sparql_prefixes
 from kg.store import Store
@@ -96,19 +97,19 @@ class Mention:
         """Stable within the article: its smallest subject IRI, or the article IRI."""
         return min((s.iri for s in self.subjects), default=self.article)
 
-    @property
+    @cached_property
     def officers(self) -> set[str]:
         return {s.iri for s in self.subjects if s.is_global}
 
-    @property
+    @cached_property
     def forces(self) -> set[str]:
         return {s.force for s in self.subjects if s.force}
 
-    @property
+    @cached_property
     def bodies(self) -> set[str]:
         return {b for f in self.facts for b in f.bodies}
 
-    @property
+    @cached_property
     def categories(self) -> set[str]:
         return {t for f in self.facts if f.kind == "Allegation" for t in f.types}
 
