@@ -18,6 +18,8 @@ from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
 from kg.reference import REFERENCE_GRAPH
 from kg import lock
 from kg.store import SHAPES_GRAPH, Format, Store, named_node
+from kg.cases import refresh as refresh_cases
+from kg.cases.cli import cases
 from kg.link.cli import link
 from kg.web.cli import serve
 
@@ -181,6 +183,7 @@ def _ingest_stdin(store: Store) -> int:
         click.echo(f"skipped: standard input: {result.reason}", err=True)
         return 1
     store.replace_graph(result.graph, result.quads())
+    refresh_cases(store)
     click.echo(f"standard input: wrote {result.triples} triples into <{result.graph}>")
     return 0
 
@@ -368,3 +371,4 @@ def docs(output_dir: Path):
 
 main.add_command(serve)
 main.add_command(link)
+main.add_command(cases)

@@ -175,6 +175,9 @@ def ingest(
         report.quads_written += sum(len(q) for q in groups.values())
     if pending:
         store.replace_graphs(pending)
+    if report.articles is not None or report.graphs:
+        from kg.cases import refresh
+        refresh(store)  # cases follow what the article graphs now say
     return report
 
 

@@ -1,7 +1,8 @@
 """The home page in headless Chromium (Debian's, driven by Playwright) against a real server on loopback.
 
 Opens the page, runs a saved query in YASGUI, sees the table, follows a result
-link to an entity page and sees a supporting sentence, saving screenshots under
+link to an entity page and sees a supporting sentence, opens a case from an
+officer's page and sees its timeline, saving screenshots under
 tmp_path; every request the page makes is recorded and must stay on 127.0.0.1.
 It is skipped only when Chromium, Playwright or the npm libraries are not installed.
 """
@@ -158,11 +159,28 @@ def test_page_runs_a_saved_query_and_links_to_an_entity_page(browser_page):
     assert sentences and any(s in text for s in sentences), (surname, text[:2000])
     assert not off_loopback(requests), off_loopback(requests)
 
+    # An officer's page lists their cases; a case page draws its timeline with the same chart,
+    # and lists each step with the sentence behind it.
+    page.goto(base + "/id/officer/police-scotland/euan-lockhart")
+    case_link = page.locator("section.cases a").first
+    case_href = case_link.get_attribute("href")
+    assert case_href.startswith("/id/case/"), case_href
+    case_link.click(timeout=5000)
+    page.wait_for_url(base + case_href, timeout=10000)
+    page.wait_for_selector("section.case-timeline figure.timeline svg circle", timeout=10000)
+    steps = page.locator("ol.steps li.step").all_inner_texts()
+    assert steps and all(step.split()[0][:2] in ("19", "20") for step in steps), steps
+    sentence = page.locator("ol.steps ul.sentences a[href*='/sentence/']").first
+    assert status(base + sentence.get_attribute("href")) == 200
+    page.screenshot(path=shots / "05-case.png", full_page=True)
+    assert page.evaluate("window.__csp") == []
+    assert not off_loopback(requests), off_loopback(requests)
+
     # A saved query that declares a timeline draws one: each outcome at its date.
     page.goto(base + "/")
     page.wait_for_selector(".saved-query[data-name=officer-timeline] button", timeout=20000)
     page.locator(".saved-query[data-name=officer-timeline] button").click()
     page.wait_for_selector("#chart-box:not([hidden]) canvas", timeout=20000)
-    page.screenshot(path=shots / "05-timeline.png", full_page=True)
+    page.screenshot(path=shots / "06-timeline.png", full_page=True)
     assert page.evaluate("window.__csp") == []
     assert not off_loopback(requests), off_loopback(requests)

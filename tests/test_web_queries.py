@@ -48,7 +48,8 @@ def store_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("saved") / "store"
     with Store.create(path) as store:
         store.load(ROOT / "samples" / "sample-case.trig", format="trig")
-        report = ingest(store, [FIXTURES / "extract", ROOT / "samples" / "articles"])
+        report = ingest(store, [FIXTURES / "extract", ROOT / "samples" / "articles",
+                               FIXTURES / "cases" / "conflict.trig"])  # two sources that disagree
         assert not report.failures
         store.load(b'<https://w3id.org/pmkg/id/article/x> <https://w3id.org/pmkg/ontology#name> '
                    b'"<script>alert(1)</script>" .', format="ntriples", graph="https://w3id.org/pmkg/id/article/x")
