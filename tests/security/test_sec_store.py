@@ -19,6 +19,7 @@ import pytest
 
 from kg.errors import PmkgError
 from kg.store import Store
+from test_web_server import free_port
 
 PMKG = str(Path(sys.executable).parent / "pmkg")
 QUADS = 200_000          # a dump of about 25 MB: far more than the socket buffers hold
@@ -108,12 +109,6 @@ def test_a_writer_gives_up_at_its_deadline_with_one_line(store_dir, tmp_path):
 
 
 # -- point 5 with a real server: downloads hold nothing ---------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def big_server(tmp_path_factory):
