@@ -20,6 +20,7 @@ from collections import Counter
 from spacy.tokens import Doc
 
 from kg.extract import events, quotes
+from kg.extract.consolidate import consolidate
 from kg.extract.facts import (Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome,
                               Quote)
 from kg.extract.officers import (Mention, find_force, group_mentions, named_mention, person_names,
@@ -404,4 +405,4 @@ def build(doc: Doc) -> ArticleFacts:
     subjects = builder.settle_subjects()
     builder.add_facts(subjects)
     builder.add_quotes()
-    return builder.facts
+    return consolidate(builder.facts)

@@ -9,7 +9,9 @@ pattern that vetoes the rule when it matches the same sentence, and a ``note`` f
 Outcome rules also say how the extractor treats their code (all optional, default off):
 ``officer_only`` (only an officer can have it, so the sentence need not name one),
 ``investigation_kind`` ("criminal" or "misconduct": the kind of investigation the outcome
-shows when the article does not say) and ``leaves_force`` (the officer is no longer serving).
+shows when the article does not say), ``leaves_force`` (the officer is no longer serving) and
+``implies`` (the code of a step that must have come first: nobody is convicted or acquitted
+without being charged, so ``conviction`` implies ``criminal-charge``).
 The extractor's sets of codes come from these files through :func:`codes`, so adding an
 outcome type is an edit of vocabularies.ttl and outcomes.jsonl only.
 """
@@ -49,6 +51,7 @@ class Rule:
     officer_only: bool = False
     investigation_kind: str | None = None
     leaves_force: bool = False
+    implies: str | None = None
 
     def matches(self, text: str) -> re.Match | None:
         match = self.pattern.search(text)
@@ -79,11 +82,15 @@ def parse_rules(text: str, name: str) -> tuple[Rule, ...]:
                 officer_only=_flag(item, "officer_only"),
                 investigation_kind=item.get("investigation_kind"),
                 leaves_force=_flag(item, "leaves_force"),
+                implies=item.get("implies"),
             )
         except (KeyError, ValueError, re.error) as error:
             raise ValueError(f"patterns/{name}.jsonl line {number}: {error}") from error
         if rule.code not in concepts(SCHEMES[name]):
             raise ValueError(f"patterns/{name}.jsonl line {number}: code {rule.code!r} is not a concept of "
+                             f"{VOCAB}{SCHEMES[name]} in vocabularies.ttl")
+        if rule.implies is not None and rule.implies not in concepts(SCHEMES[name]):
+            raise ValueError(f"patterns/{name}.jsonl line {number}: implies {rule.implies!r} is not a concept of "
                              f"{VOCAB}{SCHEMES[name]} in vocabularies.ttl")
         if rule.investigation_kind not in INVESTIGATION_KINDS:
             raise ValueError(f"patterns/{name}.jsonl line {number}: investigation_kind "
