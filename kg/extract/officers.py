@@ -21,7 +21,7 @@ from functools import lru_cache
 from kg.extract.cues import NAME_AGE, NON_POLICE_TITLE, OFFICER_CUE, SPEAKER_APPOSITION
 from kg.extract.patterns import NUMBER_WORDS, ORDINALS, number
 from kg.extract.quotes import clean_name
-from kg.reference import organisations
+from kg.reference import organisations, unlisted
 
 RANK_WORDS = {
     # abbreviations reporters use, beside the labels of the rank scheme
@@ -82,7 +82,8 @@ def force_aliases() -> list[tuple[re.Pattern, str]]:
             continue
         names = [org.name, *org.aliases]
         short = re.sub(r"\s+(?:Police|Constabulary|Police Service)$", "", org.name)
-        if short != org.name and short not in {"British Transport", "Civil Nuclear"}:
+        # a place name alone names a UK force ("Kent officers"), not "Victoria" or "New Zealand"
+        if short != org.name and org.police_uk_id and short not in {"British Transport", "Civil Nuclear"}:
             names.append(short)
         for name in names:
             entries.append((name, org.key))
@@ -107,6 +108,11 @@ def find_force(text: str) -> tuple[str | None, tuple[int, int] | None]:
         match = pattern.search(text)
         if match and (best is None or match.start() < best[1][0]):
             best = (key, match.span())
+    for org in unlisted():  # forces named by form in this process's articles (kg/extract/forces.py)
+        for name in (org.name, *org.aliases):
+            match = re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)
+            if match and (best is None or match.start() <= best[1][0] or match.start() < best[1][1]):
+                best = (org.key, match.span())
     return best if best else (None, None)
 
 

@@ -1,0 +1,87 @@
+"""Forces and oversight bodies beyond Great Britain, and forces recognised by the form of their name.
+
+The sentences are invented for these tests.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kg.batch import extract_bytes
+from kg.extract.nlp import load
+from kg.reference import by_key, reference_graph
+from kg.summary import summarise
+
+
+def summary(text: str) -> dict:
+    result = extract_bytes(text.encode("utf-8"), location="urn:pmkg:stdin")
+    assert result.status == "ok", result.reason
+    return json.loads(summarise(result.graph, [q.triple for q in result.quads()]))
+
+
+@pytest.mark.parametrize("name,key", [
+    ("An Garda Síochána", "an-garda-siochana"),
+    ("the Garda Síochána Ombudsman Commission", "garda-siochana-ombudsman-commission"),
+    ("GSOC", "garda-siochana-ombudsman-commission"),
+    ("Fiosrú", "fiosru-office-of-the-police-ombudsman"),
+    ("Victoria Police", "victoria-police"),
+    ("the NSW Police Force", "new-south-wales-police-force"),
+    ("IBAC", "independent-broad-based-anti-corruption-commission"),
+    ("the Law Enforcement Conduct Commission", "law-enforcement-conduct-commission"),
+    ("New Zealand Police", "new-zealand-police"),
+    ("the Independent Police Conduct Authority", "independent-police-conduct-authority"),
+])
+def test_forces_and_bodies_beyond_great_britain_are_known(name, key):
+    doc = load()(f"A statement from {name} was issued on Monday.")
+    assert key in {ent.ent_id_ for ent in doc.ents}
+
+
+def test_an_irish_ombudsman_is_not_northern_irelands():
+    doc = load()("The Garda Síochána Ombudsman Commission opened an investigation.")
+    assert "police-ombudsman-for-northern-ireland" not in {ent.ent_id_ for ent in doc.ents}
+
+
+def test_fiosru_succeeds_gsoc_in_the_reference_graph():
+    succeeds = {(str(s).rsplit("/", 1)[1], str(o).rsplit("/", 1)[1])
+                for s, p, o in reference_graph() if str(p).endswith("#succeeds")}
+    assert ("fiosru-office-of-the-police-ombudsman", "garda-siochana-ombudsman-commission") in succeeds
+
+
+def test_a_place_name_alone_is_no_force_outside_the_uk():
+    doc = load()("Victoria Hartley, who grew up in New Zealand, was charged.")
+    assert not {ent.ent_id_ for ent in doc.ents} & {"victoria-police", "new-zealand-police"}
+
+
+UNLISTED = """Sergeant charged over arrest of teenager
+By Test Writer
+Posted: Mar 3, 2023
+Sergeant Dana Whitlow of the Riverton Metropolitan Police Department (RMPD) was charged with assault on Friday.
+The RMPD internal affairs unit opened an investigation and Whitlow was suspended without pay.
+"""
+
+
+def test_an_unlisted_department_is_a_force_with_an_iri_of_its_own():
+    result = summary(UNLISTED)
+    (officer,) = result["officers"]
+    assert officer["name"] == "Dana Whitlow"
+    assert officer["force"] == "Riverton Metropolitan Police Department"  # not the Metropolitan Police
+    assert officer["officer"].split("/officer/")[1].startswith("riverton-metropolitan-police-department/")
+    assert by_key()["riverton-metropolitan-police-department"].is_force
+
+
+@pytest.mark.parametrize("sentence,name", [
+    ("Deputies from the Pima County Sheriff's Office arrested him.", "Pima County Sheriff's Office"),
+    ("The Lakeside Police Department said it had fired the officer.", "Lakeside Police Department"),
+    ("A spokesman for the Haldane Police Service confirmed the suspension.", "Haldane Police Service"),
+])
+def test_a_force_is_recognised_by_the_form_of_its_name(sentence, name):
+    doc = load()(sentence)
+    assert name in {ent.text for ent in doc.ents if ent.ent_id_ in by_key() and by_key()[ent.ent_id_].is_force}
+
+
+def test_the_short_form_in_brackets_names_the_same_force():
+    doc = load()("Officers of the Riverton Metropolitan Police Department (RMPD) were there. RMPD later apologised.")
+    keys = [ent.ent_id_ for ent in doc.ents if ent.text == "RMPD"]
+    assert keys == ["riverton-metropolitan-police-department"] * 2
