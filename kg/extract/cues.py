@@ -21,7 +21,9 @@ BACK_REFERENCE = re.compile(
 SPEAKER_ONLY = re.compile(r"^\W*\w[^.]{0,120}?\b(?:said|told|added|says)\b\s*[:,]?\s*$", re.IGNORECASE)
 RANK_NAME = re.compile(
     r"\b(?:PC|Pc|DC|DS|DI|DCI|PS|Sgt|Sergeant|Constable|Inspector|Detective Constable|Detective Sergeant|"
-    r"Detective Inspector|Special Constable|Police Constable|Chief Inspector|Superintendent)\s+"
+    r"Detective Inspector|Special Constable|Police Constable|Chief Inspector|Superintendent|Sgt\.|Insp\.?|"
+    r"Supt\.?|Det Con|Det Sgt|Det Insp|Det Supt|Ch Supt|Chief Constable|Garda|Officer|Senior Constable|"
+    r"Lieutenant|Lt\.|Detective|Captain)\s+"
     r"(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,2})")
 ALL_OF = re.compile(r"\ball (?:\w+ )?(?:of them|officers|six|five|four|three|two|seven|eight|nine|ten)\b|"
                     r"\bboth (?:officers|men|women|constables)\b|\bnone of the \w+\b", re.IGNORECASE)

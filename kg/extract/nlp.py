@@ -54,12 +54,24 @@ def gazetteer_patterns() -> list[dict]:
     return patterns
 
 
+# Abbreviated ranks and titles written with a full stop ("Sgt. Eric Hale", "Det. Insp."): one
+# token each, and never the end of a sentence, so a name stays in the sentence of its rank.
+TITLE_ABBREVIATIONS = ("Sgt.", "Lt.", "Det.", "Insp.", "Supt.", "Const.", "Con.", "Cpl.", "Capt.", "Cmdr.", "Ch.",
+                       "Dep.", "Asst.", "Sr.", "Jr.", "Gov.", "Sen.", "Rep.", "Atty.", "Gen.", "Hon.", "Prof.",
+                       "Mr.", "Mrs.", "Ms.", "Dr.", "Sgts.")
+
+
 @Language.component("pmkg_paragraph_breaks")
 def paragraph_breaks(doc: Doc) -> Doc:
-    """Start a new sentence after every line break: paragraphs never share a sentence."""
+    """Start a new sentence after every line break: paragraphs never share a sentence;
+    never start one right after an abbreviated title ("Sgt. Eric Hale")."""
     for token in doc[1:]:
-        if "\n" in doc[token.i - 1].text or "\n" in doc[token.i - 1].whitespace_:
+        before = doc[token.i - 1]
+        if "\n" in before.text or "\n" in before.whitespace_:
             token.is_sent_start = True
+        elif before.text in TITLE_ABBREVIATIONS and token.text[:1].isupper() and (
+                token.text in TITLE_ABBREVIATIONS or token.i + 1 < len(doc) and doc[token.i + 1].text[:1].isupper()):
+            token.is_sent_start = False  # "Sgt. Eric Hale", "Det. Insp. Ann Lee"; not "a Sgt. He quit"
     return doc
 
 
@@ -96,6 +108,8 @@ def load(name: str | None = None) -> Language:
             continue
     if nlp is None:
         raise PmkgError(f"spaCy model {wanted!r} is not installed (set PMKG_SPACY_MODEL to an installed model)")
+    for abbreviation in TITLE_ABBREVIATIONS:
+        nlp.tokenizer.add_special_case(abbreviation, [{"ORTH": abbreviation}])
     nlp.add_pipe("pmkg_paragraph_breaks", before="parser")
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
     ruler.add_patterns(gazetteer_patterns())

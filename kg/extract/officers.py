@@ -41,12 +41,23 @@ RANK_WORDS = {
     "deputy assistant commissioner": "deputy-assistant-commissioner",
     "assistant commissioner": "assistant-commissioner", "deputy commissioner": "deputy-commissioner",
     "commissioner": "commissioner",
+    "det insp": "detective-inspector", "det supt": "detective-superintendent", "det ch supt":
+    "detective-chief-superintendent", "ch supt": "chief-superintendent", "ch insp": "chief-inspector",
+    "det chief insp": "detective-chief-inspector", "dep ch con": "deputy-chief-constable",
+    "det const": "detective-constable", "det": None,
+    # titles of forces beyond the UK
+    "garda": "garda", "officer": "police-officer", "police officer": "police-officer",
+    "senior constable": "senior-constable", "sen const": "senior-constable", "leading senior constable":
+    "senior-constable", "lieutenant": "lieutenant", "lt": "lieutenant", "captain": "captain", "capt": "captain",
+    "detective": "detective",
 }
 RANK_RE = re.compile(
     r"\b(?P<former>former |ex-|retired )?(?:acting |temporary )?(?P<rank>"
     + "|".join(sorted((re.escape(r) for r in RANK_WORDS if RANK_WORDS[r]), key=len, reverse=True))
     + r")\.?\s+$",
     re.IGNORECASE)
+# "Officer" is a title only written with a capital before a name ("Officer Jane Roe"), not "the officer Jane Roe"
+LOWER_TITLE = re.compile(r"\b(?:officer|police officer|detective|captain|lieutenant|garda)\s+$")
 OFFICER_NOUN = (r"(?:police ?(?:officers?|constables?|sergeants?|men|women)|officers?|constables?|pcs?|sergeants?|"
                 r"inspectors?|special constables?|policem[ae]n|policewom[ae]n|detective constables?|"
                 r"detective sergeants?|detectives?|superintendents?|members? of (?:staff|the force))")
@@ -147,6 +158,9 @@ def rank_before(text: str, start: int) -> tuple[str | None, str | None, int]:
         if noun:
             return "", status_of(noun.group(0)), start - (len(window) - noun.start())
         return None, None, start
+    if LOWER_TITLE.search(window) and match.group("rank").lower() in {"officer", "police officer", "detective",
+                                                                      "captain", "lieutenant", "garda"}:
+        return "", status_of(window[match.start():]), start - (len(window) - match.start())
     rank = RANK_WORDS[match.group("rank").lower()]
     status = "former" if match.group("former") else None
     return rank, status, start - (len(window) - match.start())

@@ -30,7 +30,9 @@ RANK_PREFIX = re.compile(
     r"Constable|Commander|Assistant Chief Constable|Deputy Chief Constable|Chief Constable|"
     r"Deputy Assistant Commissioner|Assistant Commissioner|Deputy Commissioner|Commissioner|"
     r"PC|DC|DS|DI|DCI|Sgt|Supt|Insp|Det|Dr|Mr|Mrs|Ms|Miss|Sir|Dame|Lord|Lady|Judge|Sheriff|"
-    r"Recorder|District Judge|His Honour Judge|Her Honour Judge)\.?\s+")
+    r"Recorder|District Judge|His Honour Judge|Her Honour Judge|Senior Constable|Lieutenant|Captain|Lt|Capt)\.?\s+"
+    # short or ambiguous titles only before a name of two words: "Dep Ch Con Ann Lee", not "Con Murphy"
+    r"|^(?:Ch|Dep|Con|Const|Garda|Officer|Detective)\.?\s+(?=[A-Z][\w’'-]+\s+[A-Z])")
 
 
 @dataclass
@@ -54,6 +56,7 @@ def clean_name(text: str) -> str:
 TITLED_NAME = re.compile(
     r"\b(?:(?:Police|Special|Detective|Chief|Assistant|Deputy|Acting|Temporary|Independent|Det|Ch)\s+)*"
     r"(?:Constable|Sergeant|Inspector|Superintendent|Commander|Commissioner|PC|DC|DS|DI|DCI|Sgt|Supt|Insp|"
+    r"Garda|Officer|Lieutenant|Lt|Captain|Capt|Con|Const|"
     r"Mr|Mrs|Ms|Miss|Dr|Judge|Sheriff|Professor|chair|chairman|chairwoman)\.?\s+"
     r"((?:[A-Z][a-z’'-]+\s+)?[A-Z][a-z’'-]+)\b")
 PEER = re.compile(r"\b((?:Lord|Lady|Baroness|Baron|Dame|Sir)\s+[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)?)\b")

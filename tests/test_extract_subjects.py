@@ -1,0 +1,62 @@
+"""Who the article is about: ranks and titles as reporters write them, in and beyond the UK.
+
+The articles are invented for these tests.
+"""
+
+from __future__ import annotations
+
+import json
+
+from kg.batch import extract_bytes
+from kg.extract.nlp import load
+from kg.summary import summarise
+
+
+def summary(text: str) -> dict:
+    result = extract_bytes(text.encode("utf-8"), location="urn:pmkg:stdin")
+    assert result.status == "ok", result.reason
+    return json.loads(summarise(result.graph, [q.triple for q in result.quads()]))
+
+
+def officers(text: str) -> dict[str, dict]:
+    return {row["name"]: row for row in summary(text)["officers"] if "name" in row}
+
+
+def test_an_abbreviated_rank_with_a_full_stop_keeps_its_name_in_the_sentence():
+    doc = load()("Prosecutors on Monday charged Sgt. Ilse Brandt with battery. She denied it.")
+    assert [s.text for s in doc.sents] == ["Prosecutors on Monday charged Sgt. Ilse Brandt with battery.",
+                                           "She denied it."]
+
+
+def test_a_sergeant_written_sgt_with_a_full_stop_is_the_subject():
+    found = officers("""Sergeant charged with battery
+By Test Writer
+Posted: Jun 9, 2024
+Prosecutors on Monday charged Sgt. Ilse Brandt of the Lakeside Police Department with battery.
+Brandt was suspended without pay while the case proceeds.
+""")
+    assert found["Ilse Brandt"]["rank"] == "Sergeant"
+    assert found["Ilse Brandt"]["force"] == "Lakeside Police Department"
+
+
+def test_gardai_are_officers_of_an_garda_siochana():
+    found = officers("""Two gardaí deny assault on teenager
+By Test Writer
+Tue Mar 5 2019 - 06:00
+Garda Niamh Corrigan (31) and Garda Cathal Brophy (44) pleaded not guilty to assault causing harm.
+The charges followed an investigation by the Garda Síochána Ombudsman Commission into the arrest.
+Both gardaí, who serve with An Garda Síochána in Limerick, remain on duty.
+""")
+    assert set(found) == {"Niamh Corrigan", "Cathal Brophy"}
+    assert {row["rank"] for row in found.values()} == {"Garda"}
+    assert {row["force"] for row in found.values()} == {"An Garda Síochána"}
+
+
+def test_an_abbreviated_title_is_not_part_of_a_speakers_name():
+    quotes = summary("""Force apologises after officer sacked
+By Test Writer
+1 July 2023
+PC Tobias Renwick of Dorset Police was dismissed without notice on Friday.
+"His conduct fell far below what the public expects," said Dep Ch Con Ruth Ambler.
+""")["quotes"]
+    assert [q["speaker"] for q in quotes] == ["Ruth Ambler"]
