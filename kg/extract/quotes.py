@@ -43,6 +43,13 @@ class FoundQuote:
     start: int          # where the quoted words start in the document
 
 
+# Words of ranks and titles: a "name" made only of them ("Dep Ch", cut from "Dep Ch Con Ann Lee") is none.
+TITLE_WORDS = {"dep", "deputy", "ch", "chief", "con", "const", "constable", "det", "detective", "supt",
+               "superintendent", "insp", "inspector", "sgt", "sergeant", "asst", "assistant", "acting", "temporary",
+               "police", "officer", "pc", "dc", "ds", "di", "dci", "acc", "dcc", "commander", "commissioner",
+               "lt", "lieutenant", "capt", "captain", "garda", "senior", "special"}
+
+
 def clean_name(text: str) -> str:
     """A person's name without rank or title, possessive or trailing punctuation."""
     text = re.sub(r"(?:'s|’s)$", "", text.strip())
@@ -50,7 +57,10 @@ def clean_name(text: str) -> str:
     while previous != text:
         previous = text
         text = RANK_PREFIX.sub("", text)
-    return text.strip(" ,.;:")
+    text = text.strip(" ,.;:")
+    if text and all(word.lower().strip(".") in TITLE_WORDS for word in text.split()):
+        return ""
+    return text
 
 
 TITLED_NAME = re.compile(
