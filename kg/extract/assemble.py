@@ -19,12 +19,12 @@ from collections import Counter
 
 from spacy.tokens import Doc
 
-from kg.extract import events, quotes
-from kg.extract.consolidate import consolidate
+from kg.extract import events, quotes, scope
+from kg.extract.consolidate import consolidate, update_statuses
 from kg.extract.facts import (Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome,
                               Quote)
-from kg.extract.officers import (Mention, find_force, group_mentions, named_mention, person_names,
-                                 sentence_breakdown, unranked_officers)
+from kg.extract.officers import (Mention, find_force, group_mentions, list_continuation, named_mention,
+                                 person_names, sentence_breakdown, unranked_officers)
 from kg.extract.cues import (
     CUE,
     BACK_REFERENCE,
@@ -39,8 +39,16 @@ from kg.extract.cues import (
     VICTIM_BEFORE,
     INVESTIGATOR,
 )
-from kg.extract.patterns import blank_quotes, codes
+from kg.extract.patterns import blank_quotes
 from kg.reference import by_key
+
+def speaking_for(role: str | None) -> str | None:
+    """The force or body a speaker's role names ("a spokesperson for Kent Police")."""
+    if not role:
+        return None
+    return find_force(role)[0] or next((k for k, o in by_key().items() if o.kind != "territorial" and any(
+        re.search(r"\b" + re.escape(a) + r"\b", role) for a in (o.name, *o.aliases))), None)
+
 
 def compatible(a: str | None, b: str | None) -> bool:
     """Two attribute values that may describe the same officer: equal, or one unknown."""
@@ -56,6 +64,7 @@ class Builder:
         self.facts = ArticleFacts()
         self.by_name: dict[str, Officer] = {}
         self.refs: list[set[str]] = []          # officer/group keys each sentence refers to
+        self.located: list[list[tuple[int, int, str]]] = []  # where in each sentence (start, end, key)
         self.groups_seen: list[tuple[Group, int]] = []
         self.unnamed: list[Officer] = []
         forces = Counter(e.ent_id_ for e in doc.ents if e.ent_id_ in by_key() and by_key()[e.ent_id_].is_force)
@@ -97,9 +106,12 @@ class Builder:
         for index, sentence in enumerate(self.sentences):
             text = self.texts[index]
             keys: set[str] = set()
+            located: list[tuple[int, int, str]] = []
             spans = []
-            for name, start, end in person_names(sentence, text):
+            for name, start, end in sorted(person_names(sentence, text), key=lambda found: found[1]):
                 mention = named_mention(text, start, end, name)
+                if mention is None and spans:
+                    mention = list_continuation(text, spans[-1][0], start, end, name)
                 if mention is None and name in unranked:
                     age = re.match(r"^,\s*(\d{2}),", text[end:end + 6])
                     mention = Mention(start=start, end=end, name=name, age=int(age.group(1)) if age else None,
@@ -114,11 +126,14 @@ class Builder:
             for mention, _ in spans:
                 officer = self.officer_for(mention, index)
                 keys.add(officer.key)
+                located.append((mention.start, mention.end, officer.key))
                 last = officer.key
             for name, officer in self.by_name.items():
-                if officer.key not in keys and re.search(r"\b" + re.escape(name.split()[-1]) + r"\b", text):
-                    keys.add(officer.key)
-                    last = officer.key
+                for match in re.finditer(r"\b" + re.escape(name.split()[-1]) + r"\b", text):
+                    located.append((match.start(), match.end(), officer.key))
+                    if officer.key not in keys:
+                        keys.add(officer.key)
+                        last = officer.key
             for mention in group_mentions(text):
                 if mention.size == 1 and any(0 <= mention.start - m.end <= 12 and APPOSITION_GAP.match(
                         text[m.end:mention.start]) for m, _ in spans):
@@ -138,28 +153,20 @@ class Builder:
                     officer.force = officer.force or mention.force
                     officer.status = officer.status or mention.status
                     continue  # "a third Met officer, PC Ross Whitlock": the named officer
-                keys.add(self.group_for(mention, index))
+                key = self.group_for(mention, index)
+                keys.add(key)
+                located.append((mention.start, mention.end, key))
             self.attach_breakdown(sentence_breakdown(text), index, keys)
             if not keys and last and BACK_REFERENCE.search(text):
                 keys.add(last)
+                located.extend((m.start(), m.end(), last) for m in BACK_REFERENCE.finditer(text))
+            self.located.append(located)
             if not keys and ALL_OF.search(text):
                 keys.add("*")
             self.refs.append(keys)
 
     def object_of_other_verb(self, index: int, mention: Mention) -> bool:
-        """True when the mention's noun is the object of a verb that is not about discipline
-        ("harassed three female officers", "reported it to a sergeant")."""
-        sentence = self.sentences[index]
-        token = next((t for t in sentence if t.idx - sentence.start_char <= mention.end - 1 < t.idx
-                      - sentence.start_char + len(t.text)), None)
-        if token is None or token.dep_ not in ("dobj", "pobj", "dative"):
-            return False
-        head = token.head
-        if token.dep_ == "pobj":
-            if head.lower_ not in ("to", "towards", "at", "on"):
-                return False
-            head = head.head
-        return head.pos_ == "VERB" and not DISCIPLINE_VERB.match(head.lemma_.lower())
+        return scope.object_of_other_verb(self.sentences[index], mention.end, DISCIPLINE_VERB)
 
     def attach_breakdown(self, parts: list[Mention], index: int, keys: set[str]) -> None:
         """Give a counted group without parts the breakdown a later sentence states."""
@@ -355,8 +362,14 @@ class Builder:
             for hit in events.outcomes_in(text):
                 if not (here or self._about_officers(text) or about_the_one or hit.code in OFFICER_ONLY_OUTCOMES):
                     continue
+                if scope.out_of_scope(sentence, hit.start, hit.end, hit.code):
+                    continue  # negated, possible, conditional, wanted, or said of a charge or an allegation
+                who = scope.happened_to(sentence, hit.start, hit.end, hit.code, self.located[index],
+                                         subjects)
+                if who == []:
+                    continue  # it happened to someone the article is not about
                 outcome = Outcome(key=f"r{len(self.facts.outcomes) + 1}", type=hit.code,
-                                  subjects=here or self.default_subjects(text), stage=hit.stage)
+                                  subjects=who or here or self.default_subjects(text), stage=hit.stage)
                 outcome.evidence.append(self.evidence(index, f"rule:outcome/{hit.code}"))
                 self.facts.outcomes.append(outcome)
         if allegation.categories:
@@ -367,35 +380,18 @@ class Builder:
             inv.subjects = inv.subjects or self.all_subjects()
             inv.kinds = inv.kinds or events.default_kinds(found_outcomes, " ".join(self.texts))
             self.facts.investigations.append(inv)
-        self.update_statuses()
+        update_statuses(self.facts)
 
     def _about_officers(self, text: str) -> bool:
         return bool(re.search(r"\b(?:officers?|constables?|pc|sergeants?|policem[ae]n|policewom[ae]n|"
                               r"the force|inspectors?|detectives?)\b", text, re.IGNORECASE))
 
-    def update_statuses(self) -> None:
-        leaving = codes("outcomes", leaves_force=True)
-        for outcome in self.facts.outcomes:
-            if outcome.type in leaving and outcome.stage == "happened":
-                for key in outcome.subjects:
-                    subject = self.facts.subject(key)
-                    if subject is not None and len(outcome.subjects) <= 2:
-                        subject.status = "former"
-        for officer in self.facts.officers:
-            if officer.status is None and officer.rank:
-                officer.status = "serving"
-
     def add_quotes(self) -> None:
-        orgs = by_key()
         for number, found in enumerate(quotes.find_quotes(self.doc), 1):
             index = next((i for i, s in enumerate(self.sentences) if s.start_char <= found.start < s.end_char),
                          len(self.sentences) - 1)
-            speaking_for = find_force(found.role or "")[0]
-            if speaking_for is None and found.role:
-                speaking_for = next((k for k, o in orgs.items() if o.kind != "territorial" and any(
-                    re.search(r"\b" + re.escape(a) + r"\b", found.role) for a in (o.name, *o.aliases))), None)
             self.facts.quotes.append(Quote(key=f"q{number}", speaker=found.speaker, text=found.text,
-                                           role=found.role, speaking_for=speaking_for,
+                                           role=found.role, speaking_for=speaking_for(found.role),
                                            evidence=[self.evidence(index, "rule:quote/attribution")]))
 
 

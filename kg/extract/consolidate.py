@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kg.extract.facts import ArticleFacts, Outcome
-from kg.extract.patterns import rules
+from kg.extract.patterns import codes, rules
 
 
 def merge_outcomes(facts: ArticleFacts) -> None:
@@ -60,6 +60,21 @@ def add_implied_outcomes(facts: ArticleFacts) -> None:
             evidence = [replace(e, method=f"rule:outcome/implied-by-{outcome.type}") for e in outcome.evidence[:1]]
             facts.outcomes.append(Outcome(key=f"r{len(facts.outcomes) + 1}", type=implied, subjects=[subject],
                                           evidence=evidence))
+
+
+def update_statuses(facts: ArticleFacts) -> None:
+    """Former for one or two subjects of an outcome that ends service (dismissed, resigned); serving
+    for a ranked officer the article says nothing else about."""
+    leaving = codes("outcomes", leaves_force=True)
+    for outcome in facts.outcomes:
+        if outcome.type in leaving and outcome.stage == "happened":
+            for key in outcome.subjects:
+                subject = facts.subject(key)
+                if subject is not None and len(outcome.subjects) <= 2:
+                    subject.status = "former"
+    for officer in facts.officers:
+        if officer.status is None and officer.rank:
+            officer.status = "serving"
 
 
 def consolidate(facts: ArticleFacts) -> ArticleFacts:

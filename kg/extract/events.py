@@ -85,7 +85,7 @@ def outcomes_in(unquoted: str) -> list[Hit]:
         hits = [h for h in hits if h.code != "case-to-answer" or "no case" not in unquoted.lower()]
     if "final-written-warning" in codes:
         hits = [h for h in hits if h.code != "written-warning" or
-                re.search(r"(?<!final )written warning", unquoted, re.IGNORECASE)]
+                re.search(r"(?<!final )written warnings?", unquoted, re.IGNORECASE)]
     return hits
 
 

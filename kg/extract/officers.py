@@ -50,7 +50,13 @@ RANK_WORDS = {
     "senior constable": "senior-constable", "sen const": "senior-constable", "leading senior constable":
     "senior-constable", "lieutenant": "lieutenant", "lt": "lieutenant", "captain": "captain", "capt": "captain",
     "detective": "detective",
+    # plural titles before a list of names: "PCs Ann Lee and Tom Hart"
+    "pcs": "constable", "sgts": "sergeant", "sergeants": "sergeant", "police constables": "constable",
+    "constables": "constable", "gardaí": "garda", "gardai": "garda", "det cons": "detective-constable",
+    "detective constables": "detective-constable", "inspectors": "inspector", "officers": "police-officer",
 }
+PLURAL_RANKS = {"pcs", "sgts", "sergeants", "police constables", "constables", "gardaí", "gardai", "det cons",
+                "detective constables", "inspectors", "officers"}
 RANK_RE = re.compile(
     r"\b(?P<former>former |ex-|retired )?(?:acting |temporary )?(?P<rank>"
     + "|".join(sorted((re.escape(r) for r in RANK_WORDS if RANK_WORDS[r]), key=len, reverse=True))
@@ -80,6 +86,7 @@ class Mention:
     age: int | None = None
     size: int = 1
     ordinal: bool = False
+    plural: bool = False     # a plural title before the first name of a list ("PCs Ann Lee and ...")
     parts: list["Mention"] = field(default_factory=list)
     text: str = ""
 
@@ -194,8 +201,22 @@ def named_mention(text: str, start: int, end: int, name: str) -> Mention | None:
     if force is None:
         force = find_force(text[max(0, begin - 40):begin])[0] if re.search(
             r"(?:'s|’s)\s*$|\b(?:Police|Constabulary)\s*$", text[max(0, begin - 40):begin]) else None
+    plural = bool(re.search(r"\b(?:" + "|".join(PLURAL_RANKS) + r")\.?\s+$", text[begin:start], re.IGNORECASE))
     return Mention(start=begin, end=end, name=name, rank=rank or None, force=force, status=status, age=age,
-                   text=text[begin:end])
+                   plural=plural, text=text[begin:end])
+
+
+LIST_GAP = re.compile(r"^(?:\s*,?\s*\(?\d{1,3}\)?)?\s*(?:,|,?\s+and|,?\s*&)\s*$")
+
+
+def list_continuation(text: str, previous: Mention, start: int, end: int, name: str) -> Mention | None:
+    """The next name of a list that a plural title opens: "PCs Ann Lee, 47, and Tom Hart, 52"
+    gives Tom Hart the rank, force and status of Ann Lee."""
+    if not previous.plural or previous.end > start or not LIST_GAP.match(text[previous.end:start]):
+        return None
+    age = re.match(r"^\s*,?\s*\(?(\d{2})\)?", text[end:end + 8])
+    return Mention(start=start, end=end, name=name, rank=previous.rank, force=previous.force,
+                   status=previous.status, age=int(age.group(1)) if age else None, plural=True, text=name)
 
 
 GROUP_RE = re.compile(

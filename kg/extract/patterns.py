@@ -11,7 +11,10 @@ Outcome rules also say how the extractor treats their code (all optional, defaul
 ``investigation_kind`` ("criminal" or "misconduct": the kind of investigation the outcome
 shows when the article does not say), ``leaves_force`` (the officer is no longer serving) and
 ``implies`` (the code of a step that must have come first: nobody is convicted or acquitted
-without being charged, so ``conviction`` implies ``criminal-charge``).
+without being charged, so ``conviction`` implies ``criminal-charge``), ``decision`` (the
+sentence's subject is whoever decided, "the CPS decided not to charge", not the officer) and
+``not_of`` ("claims" or "allegations": the cue said of such a thing is no officer's outcome,
+"the charges were dismissed", "the allegation was not proven"; kg/extract/scope.py).
 The extractor's sets of codes come from these files through :func:`codes`, so adding an
 outcome type is an edit of vocabularies.ttl and outcomes.jsonl only.
 """
@@ -52,6 +55,8 @@ class Rule:
     investigation_kind: str | None = None
     leaves_force: bool = False
     implies: str | None = None
+    decision: bool = False
+    not_of: str | None = None
 
     def matches(self, text: str) -> re.Match | None:
         match = self.pattern.search(text)
@@ -83,6 +88,8 @@ def parse_rules(text: str, name: str) -> tuple[Rule, ...]:
                 investigation_kind=item.get("investigation_kind"),
                 leaves_force=_flag(item, "leaves_force"),
                 implies=item.get("implies"),
+                decision=_flag(item, "decision"),
+                not_of=item.get("not_of"),
             )
         except (KeyError, ValueError, re.error) as error:
             raise ValueError(f"patterns/{name}.jsonl line {number}: {error}") from error
@@ -92,6 +99,8 @@ def parse_rules(text: str, name: str) -> tuple[Rule, ...]:
         if rule.implies is not None and rule.implies not in concepts(SCHEMES[name]):
             raise ValueError(f"patterns/{name}.jsonl line {number}: implies {rule.implies!r} is not a concept of "
                              f"{VOCAB}{SCHEMES[name]} in vocabularies.ttl")
+        if rule.not_of not in (None, "claims", "allegations"):
+            raise ValueError(f"patterns/{name}.jsonl line {number}: not_of {rule.not_of!r} is not claims or allegations")
         if rule.investigation_kind not in INVESTIGATION_KINDS:
             raise ValueError(f"patterns/{name}.jsonl line {number}: investigation_kind "
                              f"{rule.investigation_kind!r} is not one of {INVESTIGATION_KINDS[1:]}")

@@ -1,0 +1,61 @@
+"""The scope of outcome words: negation, possibility, conditions, wants, things rather than people,
+and the people a sentence says an outcome happened to (issue 9). Invented articles.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kg.batch import extract_bytes
+from kg.summary import summarise
+
+HEAD = "Officer in court\nBy Test Writer\n14 May 2024\n"
+
+
+def rows(body: str) -> set[tuple[str, str | None]]:
+    result = extract_bytes((HEAD + body).encode("utf-8"), location="urn:pmkg:stdin")
+    assert result.status == "ok", result.reason
+    summary = json.loads(summarise(result.graph, [q.triple for q in result.quads()]))
+    return {(row["code"], row.get("officerName")) for row in summary["outcomes"]}
+
+
+@pytest.mark.parametrize("sentence", [
+    "Two of the counts against Sgt Priya Marlow were dismissed by the judge on Monday.",
+    "The chief said the conduct of Sgt Priya Marlow was so serious as to justify dismissal.",
+    "Sgt Priya Marlow could be sacked if the allegations are proven.",
+    "The chief recommended that the board fire Sgt Priya Marlow.",
+    "Sgt Priya Marlow was not dismissed and remains in post.",
+])
+def test_dismissal_words_out_of_scope_are_no_dismissal(sentence):
+    found = rows("Sgt Priya Marlow of Essex Police was charged with assault in March.\n" + sentence + "\n")
+    assert ("criminal-charge", "Priya Marlow") in found
+    assert ("dismissal", "Priya Marlow") not in found
+
+
+def test_an_allegation_not_proven_by_a_panel_is_no_acquittal():
+    found = rows("PC Owen Tarrant of Essex Police was dismissed after a gross misconduct hearing.\n"
+                 "One allegation against PC Owen Tarrant was not proven.\n")
+    assert ("dismissal", "Owen Tarrant") in found
+    assert ("acquittal", "Owen Tarrant") not in found
+
+
+def test_what_would_have_happened_did_not():
+    found = rows("Former PC Owen Tarrant of Essex Police retired last year.\n"
+                 "The panel said PC Owen Tarrant would have received a final written warning.\n")
+    assert ("final-written-warning", "Owen Tarrant") not in found
+
+
+def test_an_outcome_attaches_only_to_those_the_sentence_says_it_happened_to():
+    found = rows("Former PC Marcus Feld of the Met was jailed for life for murder in 2022.\n"
+                 "Two Met officers who swapped messages with Feld have been placed on restricted duties.\n")
+    assert ("prison-sentence", "Marcus Feld") in found
+    assert ("restricted-duties", "Marcus Feld") not in found
+    assert ("restricted-duties", None) in found
+
+
+def test_a_shared_verb_gives_the_outcome_to_every_name_of_the_list():
+    found = rows("PCs Lena Voss, 31, and Idris Kale, 45, of Kent Police were given final written warnings "
+                 "after a gross misconduct hearing.\n")
+    assert {("final-written-warning", "Lena Voss"), ("final-written-warning", "Idris Kale")} <= found
