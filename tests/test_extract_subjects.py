@@ -60,3 +60,33 @@ PC Tobias Renwick of Dorset Police was dismissed without notice on Friday.
 "His conduct fell far below what the public expects," said Dep Ch Con Ruth Ambler.
 """)["quotes"]
     assert [q["speaker"] for q in quotes] == ["Ruth Ambler"]
+
+
+def test_chairs_and_spokespeople_are_not_subjects():
+    found = officers("""Constable sacked for lying about sick leave
+By Test Writer
+3 April 2024
+PC Rufus Kell of Dorset Police was dismissed at a gross misconduct hearing chaired by Chief Constable Moira Pask.
+Det Supt Colm Reddy, head of professional standards, said the conduct had been dishonest.
+""")
+    assert set(found) == {"Rufus Kell"}
+
+
+def test_an_officer_harmed_by_someone_else_is_not_a_subject():
+    found = officers("""Man sentenced for biting constable
+By Test Writer
+3 April 2024
+PC Ansel Frome of Gwent Police was bitten by a man he was arresting in Newport.
+The man pleaded guilty to assaulting an emergency worker and was jailed for six months.
+""")
+    assert found == {}
+
+
+def test_a_list_of_names_after_a_plural_title_in_a_headline_are_the_subjects():
+    found = officers("""Hearing outcome: former PCs Hollis Brandt and Evie Marsh
+By Test Writer
+3 April 2024
+An accelerated misconduct hearing found gross misconduct proven against both officers.
+Both had resigned from Gwent Police before the hearing.
+""")
+    assert set(found) == {"Hollis Brandt", "Evie Marsh"}

@@ -24,7 +24,7 @@ from kg.extract.consolidate import consolidate, update_statuses
 from kg.extract.facts import (Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome,
                               Quote)
 from kg.extract.officers import (Mention, find_force, group_mentions, list_continuation, named_mention,
-                                 person_names, sentence_breakdown, unranked_officers)
+                                 names_in_list, person_names, sentence_breakdown, unranked_officers)
 from kg.extract.cues import (
     CUE,
     BACK_REFERENCE,
@@ -37,7 +37,6 @@ from kg.extract.cues import (
     ALLEGATION_CUE,
     APPOSITION_GAP,
     VICTIM_BEFORE,
-    INVESTIGATOR,
 )
 from kg.extract.patterns import blank_quotes
 from kg.reference import by_key
@@ -108,7 +107,10 @@ class Builder:
             keys: set[str] = set()
             located: list[tuple[int, int, str]] = []
             spans = []
-            for name, start, end in sorted(person_names(sentence, text), key=lambda found: found[1]):
+            names = person_names(sentence, text)
+            names += [(m.group("name"), m.start("name"), m.end("name")) for m in RANK_NAME.finditer(text)
+                      if not any(n == m.group("name") or s <= m.start("name") < e for n, s, e in names)]
+            for name, start, end in sorted(names, key=lambda found: found[1]):
                 mention = named_mention(text, start, end, name)
                 if mention is None and spans:
                     mention = list_continuation(text, spans[-1][0], start, end, name)
@@ -118,11 +120,8 @@ class Builder:
                                       text=name)
                 if mention:
                     spans.append((mention, start))
-            for match in RANK_NAME.finditer(text):
-                if not any(m.name == match.group("name") for m, _ in spans):
-                    mention = named_mention(text, match.start("name"), match.end("name"), match.group("name"))
-                    if mention:
-                        spans.append((mention, match.start()))
+                    spans += [(m, m.start) for m in names_in_list(text, mention)
+                              if not any(m.name == known.name for known, _ in spans)]
             for mention, _ in spans:
                 officer = self.officer_for(mention, index)
                 keys.add(officer.key)
@@ -228,13 +227,18 @@ class Builder:
                 continue
             for key in self.refs[index] - {"*"}:
                 officer = next((o for o in self.facts.officers if o.key == key), None)
-                if officer and officer.name and (INVESTIGATOR.search(text) or self._only_speaks(text, officer)):
+                if officer and officer.name and (self._only_speaks(text, officer) or self._role_only(index, key)):
                     continue
                 subjects.add(key)
         return subjects
 
     def first_sentence(self, key: str) -> int:
         return next((i for i, keys in enumerate(self.refs) if key in keys), len(self.refs))
+
+    def _role_only(self, index: int, key: str) -> bool:
+        """Every mention of the officer in the sentence speaks, judges, chairs or is harmed (kg/extract/scope.py)."""
+        places = [(a, b) for a, b, k in self.located[index] if k == key]
+        return bool(places) and all(scope.role_only(self.sentences[index], a, b) for a, b in places)
 
     @staticmethod
     def _only_speaks(text: str, officer: Officer) -> bool:

@@ -20,7 +20,7 @@ BACK_REFERENCE = re.compile(
     re.IGNORECASE)
 SPEAKER_ONLY = re.compile(r"^\W*\w[^.]{0,120}?\b(?:said|told|added|says)\b\s*[:,]?\s*$", re.IGNORECASE)
 RANK_NAME = re.compile(
-    r"\b(?:PC|Pc|DC|DS|DI|DCI|PS|Sgt|Sergeant|Constable|Inspector|Detective Constable|Detective Sergeant|"
+    r"\b(?:PCs|Sgts|PC|Pc|DC|DS|DI|DCI|PS|Sgt|Sergeant|Constable|Inspector|Detective Constable|Detective Sergeant|"
     r"Detective Inspector|Special Constable|Police Constable|Chief Inspector|Superintendent|Sgt\.|Insp\.?|"
     r"Supt\.?|Det Con|Det Sgt|Det Insp|Det Supt|Ch Supt|Chief Constable|Garda|Officer|Senior Constable|"
     r"Lieutenant|Lt\.|Detective|Captain)\s+"

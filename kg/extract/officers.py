@@ -206,7 +206,26 @@ def named_mention(text: str, start: int, end: int, name: str) -> Mention | None:
                    plural=plural, text=text[begin:end])
 
 
-LIST_GAP = re.compile(r"^(?:\s*,?\s*\(?\d{1,3}\)?)?\s*(?:,|,?\s+and|,?\s*&)\s*$")
+NEXT_IN_LIST = re.compile(r"^(?:\s*,?\s*\(?\d{1,3}\)?)?\s*(?:,|,?\s+and|,?\s*&)\s+(?:(?:former|ex-)\s+)?"
+                          r"((?-i:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)(?:\s+(?-i:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)){1,2})")
+
+
+def names_in_list(text: str, first: Mention) -> list[Mention]:
+    """The names that follow a plural title's first name: "PCs Ann Lee, Tom Hart and Jo Bell"."""
+    found, previous = [], first
+    while previous.plural:
+        match = NEXT_IN_LIST.match(text[previous.end:])
+        if not match:
+            break
+        start, end = previous.end + match.start(1), previous.end + match.end(1)
+        previous = list_continuation(text, previous, start, end, match.group(1))
+        if previous is None:
+            break
+        found.append(previous)
+    return found
+
+
+LIST_GAP = re.compile(r"^(?:\s*,?\s*\(?\d{1,3}\)?)?\s*(?:,|,?\s+and|,?\s*&)\s*(?:(?:former|ex-)\s+)?$")
 
 
 def list_continuation(text: str, previous: Mention, start: int, end: int, name: str) -> Mention | None:

@@ -202,3 +202,48 @@ def object_of_other_verb(sentence: Span, end: int, discipline_verb) -> bool:
             return False
         head = head.head
     return head.pos_ == "VERB" and not discipline_verb.match(head.lemma_.lower())
+
+
+# Verbs whose subject speaks, judges or runs the proceedings rather than undergoes them.
+ROLE_VERBS = {"say", "tell", "add", "explain", "describe", "state", "find", "rule", "conclude", "announce",
+              "confirm", "comment", "acknowledge", "note", "praise", "welcome", "thank", "apologise", "apologize",
+              "write", "urge", "warn", "insist", "order", "recommend", "chair", "lead", "head", "oversee",
+              "decide", "determine", "sentence", "direct", "refer", "investigate", "review", "stress",
+              "emphasise", "emphasize", "reply", "respond", "argue", "believe", "hope", "pay"}
+# Verbs done to a victim: an officer who is their object is harmed, not accused.
+HARM_VERBS = {"bite", "assault", "attack", "punch", "injure", "kick", "spit", "hit", "stab", "threaten", "abuse",
+              "headbutt", "shoot", "wound", "harass", "stalk", "ram", "drag", "kill", "murder", "rob", "film"}
+ROLE_APPOSITION = ("head of", "spokes", "commander", "chair", "director", "commissioner of", "lead for",
+                   "in charge of", "who chaired", "who led", "who heads", "senior investigating officer")
+
+
+def role_only(sentence: Span, start: int, end: int) -> bool:
+    """True when the person named at sentence-relative [start, end) speaks, judges, chairs or is
+    harmed in this sentence, rather than being accused, investigated or disciplined.
+
+    "Chief Constable Ann Lee said ...", "a hearing chaired by Chief Constable Ann Lee", "Det Supt
+    Ann Lee, head of professional standards, said", "Ann Lee, who chaired it, ruled", "PC Ann Lee
+    was bitten by a patient".
+    """
+    token = _token_at(sentence, start, end)
+    if token is None:
+        return False
+    while token.dep_ in ("compound", "flat") and token.head != token:
+        token = token.head
+    clauses = [c for c in token.children if c.dep_ in ("relcl", "acl")]
+    if any(c.lemma_.lower() in ROLE_VERBS for c in clauses):
+        return True  # "Nick Dean, who chaired it, ruled ..."
+    parts = sentence.text[end:end + 60].lower().split(",")
+    if len(parts) > 1 and not parts[0].strip() and any(role in parts[1] for role in ROLE_APPOSITION):
+        return True  # "Det Supt Ann Lee, head of professional standards, said"
+    head = token.head
+    if token.dep_ == "pobj" and head.dep_ == "agent":
+        verb = head.head.lemma_.lower()
+        return verb in ROLE_VERBS  # "chaired by Chief Constable Ann Lee"; not "bitten by ..."
+    if token.dep_ in ("nsubjpass", "dobj") and head.lemma_.lower() in HARM_VERBS:
+        return True  # "PC Ann Lee was bitten", "punched PC Ann Lee"
+    if clauses:
+        return False  # "PC Ann Lee, who was sacked last year, said": the clause is about her
+    if token.dep_ == "appos" and head.dep_ == "nsubj" and head.head.lemma_.lower() in ROLE_VERBS:
+        return True  # "The then chief constable, Nick Dean, ruled"
+    return token.dep_ == "nsubj" and head.lemma_.lower() in ROLE_VERBS
