@@ -90,3 +90,24 @@ An accelerated misconduct hearing found gross misconduct proven against both off
 Both had resigned from Gwent Police before the hearing.
 """)
     assert set(found) == {"Hollis Brandt", "Evie Marsh"}
+
+
+def test_a_name_with_an_inner_capital_is_kept_whole():
+    found = officers("""Constable sacked after crash
+By Test Writer
+3 April 2024
+PC Ewan MacAllister, 29, of Dorset Police was dismissed without notice on Friday.
+""")
+    assert set(found) == {"Ewan MacAllister"}
+
+
+def test_the_officer_after_a_chairs_name_is_still_the_subject():
+    found = officers("""Constable sacked after crash
+By Test Writer
+3 April 2024
+PC Ewan Tolland was arrested on suspicion of drink-driving in May.
+A misconduct hearing was held on Friday, chaired by Acting Chief Constable Orla Fenwick.
+The officer faced allegations that he had breached the standards of professional behaviour.
+Ms Fenwick ruled that he should be dismissed without notice.
+""")
+    assert set(found) == {"Ewan Tolland"}

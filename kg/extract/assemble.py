@@ -126,13 +126,15 @@ class Builder:
                 officer = self.officer_for(mention, index)
                 keys.add(officer.key)
                 located.append((mention.start, mention.end, officer.key))
-                last = officer.key
+                if not scope.role_only(sentence, mention.start, mention.end):
+                    last = officer.key  # "he", "the officer" later: not a chair or a speaker
             for name, officer in self.by_name.items():
                 for match in re.finditer(r"\b" + re.escape(name.split()[-1]) + r"\b", text):
                     located.append((match.start(), match.end(), officer.key))
                     if officer.key not in keys:
                         keys.add(officer.key)
-                        last = officer.key
+                        if not scope.role_only(sentence, match.start(), match.end()):
+                            last = officer.key
             for mention in group_mentions(text):
                 if mention.size == 1 and any(0 <= mention.start - m.end <= 12 and APPOSITION_GAP.match(
                         text[m.end:mention.start]) for m, _ in spans):

@@ -24,7 +24,7 @@ RANK_NAME = re.compile(
     r"Detective Inspector|Special Constable|Police Constable|Chief Inspector|Superintendent|Sgt\.|Insp\.?|"
     r"Supt\.?|Det Con|Det Sgt|Det Insp|Det Supt|Ch Supt|Chief Constable|Garda|Officer|Senior Constable|"
     r"Lieutenant|Lt\.|Detective|Captain)\s+"
-    r"(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,2})")
+    r"(?P<name>[A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?(?:\s+[A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?){1,2})")
 ALL_OF = re.compile(r"\ball (?:\w+ )?(?:of them|officers|six|five|four|three|two|seven|eight|nine|ten)\b|"
                     r"\bboth (?:officers|men|women|constables)\b|\bnone of the \w+\b", re.IGNORECASE)
 # Outcomes that only an officer can have: no officer need be named in the sentence.
@@ -49,7 +49,7 @@ OFFICER_CUE = re.compile(
     r"\baccelerated (?:misconduct )?hearing\b|\bbarred list\b|\b(?:restricted|non-operational) duties\b|"
     r"\bwhile (?:on|off) duty\b|\b(?:former|serving|ex-)\s*(?:police )?(?:officer|constable|pc|sergeant)\b",
     re.IGNORECASE)
-NAME_AGE = re.compile(r"(?<![\w’'])((?-i:[A-Z][a-z’'-]+)(?: (?-i:[A-Z][a-z’'-]+)){1,2}), \d{2},")
+NAME_AGE = re.compile(r"(?<![\w’'])((?-i:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)(?: (?-i:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)){1,2}), \d{2},")
 SPEAKER_APPOSITION = re.compile(r"^\s*,[^,]{0,120},\s*(?:said|told|added|says)\b")
 INVESTIGATOR = re.compile(r"\bwho led\b|\bled by\b|\bsenior investigating officer\b|\bhead of\b|\bchaired\b",
                           re.IGNORECASE)

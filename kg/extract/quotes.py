@@ -68,9 +68,9 @@ TITLED_NAME = re.compile(
     r"(?:Constable|Sergeant|Inspector|Superintendent|Commander|Commissioner|PC|DC|DS|DI|DCI|Sgt|Supt|Insp|"
     r"Garda|Officer|Lieutenant|Lt|Captain|Capt|Con|Const|"
     r"Mr|Mrs|Ms|Miss|Dr|Judge|Sheriff|Professor|chair|chairman|chairwoman)\.?\s+"
-    r"((?:[A-Z][a-z’'-]+\s+)?[A-Z][a-z’'-]+)\b")
-PEER = re.compile(r"\b((?:Lord|Lady|Baroness|Baron|Dame|Sir)\s+[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)?)\b")
-SURNAME_SPEAKS = re.compile(r"\b([A-Z][a-z’'-]+)\s+(?:" + SPEECH_VERBS + r")\b")
+    r"((?:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?\s+)?[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)\b")
+PEER = re.compile(r"\b((?:Lord|Lady|Baroness|Baron|Dame|Sir)\s+[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?(?:\s+[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)?)\b")
+SURNAME_SPEAKS = re.compile(r"\b([A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)\s+(?:" + SPEECH_VERBS + r")\b")
 
 
 def known_people(doc: Doc) -> dict[str, str]:
