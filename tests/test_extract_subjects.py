@@ -111,3 +111,25 @@ The officer faced allegations that he had breached the standards of professional
 Ms Fenwick ruled that he should be dismissed without notice.
 """)
     assert set(found) == {"Ewan Tolland"}
+
+
+def unnamed(text: str) -> list[dict]:
+    return [row for row in summary(text)["officers"] if "name" not in row]
+
+
+LEAD_THEN_NAME = """Former constable jailed for fraud
+By Test Writer
+3 April 2024
+A former Kent Police constable has been jailed for two years for defrauding elderly neighbours.
+Milo Arden, 38, of Ashford, admitted three counts of fraud at Maidstone Crown Court.
+A panel later found he would have been dismissed had he still been a serving officer.
+"""
+
+
+def test_the_lead_officer_is_the_person_named_next_with_an_age_but_no_rank():
+    assert set(officers(LEAD_THEN_NAME)) == {"Milo Arden"}
+    assert officers(LEAD_THEN_NAME)["Milo Arden"]["force"] == "Kent Police"
+
+
+def test_an_officer_noun_as_a_predicate_is_nobody_new():
+    assert unnamed(LEAD_THEN_NAME) == []

@@ -24,7 +24,8 @@ from kg.extract.consolidate import consolidate, update_statuses
 from kg.extract.facts import (Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome,
                               Quote)
 from kg.extract.officers import (Mention, find_force, group_mentions, list_continuation, named_mention,
-                                 names_in_list, person_names, sentence_breakdown, unranked_officers)
+                                 lead_officer_name, names_in_list, person_names, sentence_breakdown,
+                                 unranked_officers)
 from kg.extract.cues import (
     CUE,
     BACK_REFERENCE,
@@ -63,6 +64,7 @@ class Builder:
         self.facts = ArticleFacts()
         self.by_name: dict[str, Officer] = {}
         self.refs: list[set[str]] = []          # officer/group keys each sentence refers to
+        self.lead_name: str | None = None       # the name the lead's unnamed officer is given
         self.located: list[list[tuple[int, int, str]]] = []  # where in each sentence (start, end, key)
         self.groups_seen: list[tuple[Group, int]] = []
         self.unnamed: list[Officer] = []
@@ -102,6 +104,9 @@ class Builder:
     def find_mentions(self) -> None:
         last: str | None = None
         unranked = unranked_officers(self.sentences, self.texts)
+        self.lead_name = lead_officer_name(self.sentences, self.texts)
+        if self.lead_name:
+            unranked.add(self.lead_name)
         for index, sentence in enumerate(self.sentences):
             text = self.texts[index]
             keys: set[str] = set()
@@ -145,6 +150,8 @@ class Builder:
                 if re.search(r"\b(?:chief|assistant|deputy|commissioner|superintendent)\b", mention.text.lower()
                              .split(" of ")[0]) and mention.size == 1:
                     continue  # a senior officer chairing or speaking
+                if mention.size == 1 and scope.predicate_noun(sentence, mention.end):
+                    continue  # "had he still been a serving officer": describes someone, is no one new
                 if mention.size == 1 and not (mention.force or mention.status or mention.ordinal or mention.rank) \
                         and not re.match(r"\s+(?:has|had|was|is|who|were)\b", text[mention.end:]):
                     continue  # "a police officer" in a general remark
@@ -262,7 +269,9 @@ class Builder:
             beside = self.refs[first] if first < len(self.refs) else set()
             same = [o for o in named if compatible(officer.force, o.force) and compatible(officer.status, o.status)
                     and o.key not in merged.values() and o.key not in beside]
-            if same and first <= 3:  # the lead: headline, standfirst or first paragraph
+            # the lead and the name it is given; or the only named officer it can be, named after it
+            if same and (first <= 3 or same[0].name == self.lead_name or
+                         len(same) == 1 and len(named) == 1 and first < self.first_sentence(same[0].key)):
                 merged[officer.key] = same[0].key
                 same[0].force = same[0].force or officer.force
         for index, keys in enumerate(self.refs):

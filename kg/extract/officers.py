@@ -361,3 +361,34 @@ def unranked_officers(sentences, texts: list[str]) -> set[str]:
                 officers.add(name)
                 break
     return officers
+
+
+LEAD_CUE = re.compile(r"\b(?:charged|convicted|guilty|jailed|sentenced|suspended|dismissed|sacked|fired|barred|"
+                      r"accused|investigated|arrested|cleared|acquitted|admitted|denied|resigned|faces?|facing|"
+                      r"appeared|pleaded)\b", re.IGNORECASE)
+AGE_AFTER = re.compile(r"^\s*(?:,\s*\d{2}\s*,|\(\d{2}\))")
+
+
+def lead_officer_name(sentences, texts: list[str], window: int = 12) -> str | None:
+    """The name the article gives, right after its lead, to the unnamed officer of the lead.
+
+    "A former Kent Police constable has been convicted of ... / Jo Bell, 33, had denied ...":
+    a lead sentence with one unnamed officer and a cue word, then within two sentences the
+    first person named with an age, or as the subject of a cue verb, who is not titled as a
+    civilian (judge, solicitor) nor introduced as a speaker. That person is the officer.
+    """
+    for index, text in enumerate(texts[:window]):
+        singles = [m for m in group_mentions(text) if m.size == 1 and not m.ordinal]
+        if not singles or not LEAD_CUE.search(text):
+            continue
+        for later in range(index, min(index + 3, len(texts))):
+            for name, start, end in person_names(sentences[later], texts[later]):
+                if NON_POLICE_TITLE.search(texts[later][max(0, start - 30):start]) or \
+                        SPEAKER_APPOSITION.match(texts[later][end:]):
+                    continue
+                if later == index and start < singles[0].end:
+                    continue  # named before the unnamed officer: someone else
+                if AGE_AFTER.match(texts[later][end:]) or LEAD_CUE.search(texts[later][end:end + 40]):
+                    return name
+        return None
+    return None

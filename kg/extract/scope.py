@@ -247,3 +247,10 @@ def role_only(sentence: Span, start: int, end: int) -> bool:
     if token.dep_ == "appos" and head.dep_ == "nsubj" and head.head.lemma_.lower() in ROLE_VERBS:
         return True  # "The then chief constable, Nick Dean, ruled"
     return token.dep_ == "nsubj" and head.lemma_.lower() in ROLE_VERBS
+
+
+def predicate_noun(sentence: Span, end: int) -> bool:
+    """True when the noun ending at sentence-relative ``end`` is a predicate ("he was a serving officer")."""
+    base = sentence.start_char
+    token = next((t for t in sentence if t.idx - base <= end - 1 < t.idx - base + len(t.text)), None)
+    return token is not None and token.dep_ == "attr"
