@@ -85,3 +85,14 @@ def test_the_short_form_in_brackets_names_the_same_force():
     doc = load()("Officers of the Riverton Metropolitan Police Department (RMPD) were there. RMPD later apologised.")
     keys = [ent.ent_id_ for ent in doc.ents if ent.text == "RMPD"]
     assert keys == ["riverton-metropolitan-police-department"] * 2
+
+
+def test_the_commission_is_the_commission_named_before():
+    result = summary("""Watchdog finds constable used excessive force
+By Test Writer
+3 April 2024
+The Law Enforcement Conduct Commission has found that a former NSW Police Force constable used excessive force on two teenagers.
+The commission started investigating in May after concerns were raised about the arrests.
+""")
+    assert "Law Enforcement Conduct Commission" in {row["body"] for row in result["investigations"]}
+    assert {row.get("force") for row in result["officers"]} == {"New South Wales Police Force"}

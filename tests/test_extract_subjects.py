@@ -133,3 +133,18 @@ def test_the_lead_officer_is_the_person_named_next_with_an_age_but_no_rank():
 
 def test_an_officer_noun_as_a_predicate_is_nobody_new():
     assert unnamed(LEAD_THEN_NAME) == []
+
+
+DEFINITE_LEAD = """Former chief constable under investigation
+By Test Writer
+3 April 2024
+The former chief constable of Dorset Police is now under investigation for potential gross misconduct, the police watchdog has confirmed.
+Julian Pryce announced his retirement in May, and the investigation began the next day.
+"""
+
+
+def test_a_definite_lead_takes_the_name_given_next():
+    result = summary(DEFINITE_LEAD)
+    assert {row["name"] for row in result["officers"]} == {"Julian Pryce"}
+    assert {(row["body"], row["kind"]) for row in result["investigations"]} == {
+        ("Independent Office for Police Conduct", "misconduct")}

@@ -21,26 +21,17 @@ from spacy.tokens import Doc
 
 from kg.extract import events, quotes, scope
 from kg.extract.consolidate import consolidate, update_statuses
+from kg.extract.mentions import not_a_subject_group
 from kg.extract.facts import (Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome,
                               Quote)
 from kg.extract.officers import (Mention, find_force, group_mentions, list_continuation, named_mention,
                                  lead_officer_name, names_in_list, person_names, sentence_breakdown,
                                  unranked_officers)
-from kg.extract.cues import (
-    CUE,
-    BACK_REFERENCE,
-    SPEAKER_ONLY,
-    RANK_NAME,
-    ALL_OF,
-    OFFICER_ONLY_OUTCOMES,
-    PLURAL,
-    DISCIPLINE_VERB,
-    ALLEGATION_CUE,
-    APPOSITION_GAP,
-    VICTIM_BEFORE,
-)
+from kg.extract.cues import (ALL_OF, ALLEGATION_CUE, BACK_REFERENCE, CUE, OFFICER_ONLY_OUTCOMES, PLURAL, RANK_NAME,
+                            SPEAKER_ONLY)
 from kg.extract.patterns import blank_quotes
 from kg.reference import by_key
+
 
 def speaking_for(role: str | None) -> str | None:
     """The force or body a speaker's role names ("a spokesperson for Kent Police")."""
@@ -141,20 +132,8 @@ class Builder:
                         if not scope.role_only(sentence, match.start(), match.end()):
                             last = officer.key
             for mention in group_mentions(text):
-                if mention.size == 1 and any(0 <= mention.start - m.end <= 12 and APPOSITION_GAP.match(
-                        text[m.end:mention.start]) for m, _ in spans):
-                    continue  # "Gary Lambourne, 47, a former Met constable": an apposition
-                if VICTIM_BEFORE.search(text[max(0, mention.start - 30):mention.start]) or \
-                        self.object_of_other_verb(index, mention):
-                    continue  # "assaulted a BTP officer", "harassed three officers": not subjects
-                if re.search(r"\b(?:chief|assistant|deputy|commissioner|superintendent)\b", mention.text.lower()
-                             .split(" of ")[0]) and mention.size == 1:
-                    continue  # a senior officer chairing or speaking
-                if mention.size == 1 and scope.predicate_noun(sentence, mention.end):
-                    continue  # "had he still been a serving officer": describes someone, is no one new
-                if mention.size == 1 and not (mention.force or mention.status or mention.ordinal or mention.rank) \
-                        and not re.match(r"\s+(?:has|had|was|is|who|were)\b", text[mention.end:]):
-                    continue  # "a police officer" in a general remark
+                if not_a_subject_group(sentence, text, mention, [m for m, _ in spans]):
+                    continue
                 if mention.size == 1 and any(mention.end <= m.start <= mention.end + 3 for m, _ in spans):
                     named = next(m for m, _ in spans if mention.end <= m.start <= mention.end + 3)
                     officer = self.by_name[named.name]
@@ -172,9 +151,6 @@ class Builder:
             if not keys and ALL_OF.search(text):
                 keys.add("*")
             self.refs.append(keys)
-
-    def object_of_other_verb(self, index: int, mention: Mention) -> bool:
-        return scope.object_of_other_verb(self.sentences[index], mention.end, DISCIPLINE_VERB)
 
     def attach_breakdown(self, parts: list[Mention], index: int, keys: set[str]) -> None:
         """Give a counted group without parts the breakdown a later sentence states."""

@@ -45,7 +45,11 @@ FORCE_INVESTIGATES = re.compile(
     r"(?:criminal\s+|misconduct\s+|internal\s+)*investigation|"
     r"\b(?:Police|Constabulary|Service)\s+(?:also\s+|then\s+|has\s+|had\s+)?investigated\b", re.IGNORECASE)
 DEFINITE = re.compile(r"\b(?:its|their|this|that|the watchdog's|the watchdog’s)\s+(?:own\s+)?(?:\w+\s+)?"
-                      r"(?:investigation|inquiry)\b", re.IGNORECASE)
+                      r"(?:investigation|inquiry)\b|^\W*the\s+(?:\w+\s+)?(?:investigation|inquiry)\b|"
+                      r"\bthe (?:commission|ombudsman|authority|office)(?:'s|’s)? (?:\w+ )?(?:investigat|inquiry)",
+                      re.IGNORECASE)
+# "The commission started investigating": the body named before by the last word of its name
+BODY_BY_NOUN = re.compile(r"\b(?:the|its) (commission|ombudsman|authority|office|watchdog)\b", re.IGNORECASE)
 OVERSIGHT_BY_FORCE = {"police-scotland": "police-investigations-and-review-commissioner",
                       "police-service-of-northern-ireland": "police-ombudsman-for-northern-ireland"}
 PERIOD = re.compile(
@@ -190,11 +194,18 @@ def investigation_in(unquoted: str, org_keys: list[str], article_force: str | No
         body = forces[0]
     elif re.search(r"\b(?:the|this) force (?:\w+ )?(?:investigat|examined|looked into)", text, re.IGNORECASE):
         body = article_force
+    named = body is not None
     if body is None and default_body and (PASSIVE.search(text) or DEFINITE.search(text)):
+        body = default_body
+    noun = BODY_BY_NOUN.search(text)
+    if body is None and default_body and noun and default_body in orgs and \
+            orgs[default_body].name.lower().split()[-1] == noun.group(1).lower():
         body = default_body
     if body is None:
         return None
     kinds = explicit_kinds(unquoted)
+    if not named and not re.search(r"\bcriminal\b(?! record)", unquoted, re.IGNORECASE):
+        kinds.discard("criminal")  # "the investigation began after he reported her offence": not its kind
     count = None
     match = re.search(r"investigat\w*\s+(?:into\s+)?(?:all\s+)?(\w+)\s+(?:\w+\s+){0,3}officers", unquoted,
                       re.IGNORECASE)

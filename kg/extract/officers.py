@@ -365,7 +365,12 @@ def unranked_officers(sentences, texts: list[str]) -> set[str]:
 
 LEAD_CUE = re.compile(r"\b(?:charged|convicted|guilty|jailed|sentenced|suspended|dismissed|sacked|fired|barred|"
                       r"accused|investigated|arrested|cleared|acquitted|admitted|denied|resigned|faces?|facing|"
-                      r"appeared|pleaded)\b", re.IGNORECASE)
+                      r"appeared|pleaded|retire[ds]?|retirement|resignation|under investigation)\b", re.IGNORECASE)
+# A definite lead: "The former chief constable of Humberside Police is now under investigation"
+DEFINITE_LEAD = re.compile(r"^\W*(?:the|a|an)\s+(?:(?:former|ex-|retired|serving|suspended|disgraced)\s+)?"
+                           r"(?:(?-i:[A-Z][\w&'’-]*)\s+){0,3}(?:chief constable|deputy chief constable|"
+                           r"assistant chief constable|chief superintendent|superintendent|chief inspector|"
+                           r"inspector|sergeant|constable|detective|officer|policeman|policewoman)\b", re.IGNORECASE)
 AGE_AFTER = re.compile(r"^\s*(?:,\s*\d{2}\s*,|\(\d{2}\))")
 
 
@@ -379,6 +384,9 @@ def lead_officer_name(sentences, texts: list[str], window: int = 12) -> str | No
     """
     for index, text in enumerate(texts[:window]):
         singles = [m for m in group_mentions(text) if m.size == 1 and not m.ordinal]
+        definite = DEFINITE_LEAD.match(text)
+        if definite and not singles:
+            singles = [Mention(start=definite.start(), end=definite.end())]
         if not singles or not LEAD_CUE.search(text):
             continue
         for later in range(index, min(index + 3, len(texts))):

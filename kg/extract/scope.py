@@ -205,7 +205,7 @@ def object_of_other_verb(sentence: Span, end: int, discipline_verb) -> bool:
 
 
 # Verbs whose subject speaks, judges or runs the proceedings rather than undergoes them.
-ROLE_VERBS = {"say", "tell", "add", "explain", "describe", "state", "find", "rule", "conclude", "announce",
+ROLE_VERBS = {"say", "tell", "add", "explain", "describe", "state", "find", "rule", "conclude",
               "confirm", "comment", "acknowledge", "note", "praise", "welcome", "thank", "apologise", "apologize",
               "write", "urge", "warn", "insist", "order", "recommend", "chair", "lead", "head", "oversee",
               "decide", "determine", "sentence", "direct", "refer", "investigate", "review", "stress",
@@ -240,6 +240,8 @@ def role_only(sentence: Span, start: int, end: int) -> bool:
     if token.dep_ == "pobj" and head.dep_ == "agent":
         verb = head.head.lemma_.lower()
         return verb in ROLE_VERBS  # "chaired by Chief Constable Ann Lee"; not "bitten by ..."
+    if token.dep_ in ("nsubjpass", "dobj") and head.lemma_.lower() in ("appoint", "assign", "task"):
+        return True  # "a superintendent was appointed to investigate"
     if token.dep_ in ("nsubjpass", "dobj") and head.lemma_.lower() in HARM_VERBS:
         return True  # "PC Ann Lee was bitten", "punched PC Ann Lee"
     if clauses:
