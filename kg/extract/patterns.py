@@ -32,7 +32,9 @@ import pyoxigraph as ox
 from kg import resources
 from kg.namespaces import PREFIXES, VOCAB
 
-QUOTE_SPAN = re.compile(r"“[^”]*”|\"[^\"\n]*\"|‘[^’\n]{12,}’")
+# Single curly quotes: ’ inside a word is an apostrophe ("it’s"), not the end of the quotation.
+SINGLE_QUOTE = r"(?<![\w’])‘((?:[^’\n]|’(?=\w))+)’(?!\w)"
+QUOTE_SPAN = re.compile(r"“[^”]*”|\"[^\"\n]*\"|" + SINGLE_QUOTE)
 # Words that turn a reported step into a possibility rather than a fact.
 HEDGE = re.compile(
     r"\b(?:could|can|may|might) (?:\w+ )?(?:face|lead to|result in|be)\b|\bif (?:found|proven|the allegations)\b"

@@ -14,13 +14,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
+
+from kg.extract.patterns import SINGLE_QUOTE
 
 SPEECH_VERBS = (r"said|says|say|told|tells|added|adds|stated|states|explained|described|warned|insisted|"
                 r"admitted|claimed|argued|wrote|commented|continued|concluded|remarked|recalled|"
                 r"acknowledged|accepted|conceded|urged|asked|suggested|called|labelled|branded")
 SPEECH_RE = re.compile(r"\b(?:" + SPEECH_VERBS + r")\b", re.IGNORECASE)
-QUOTE_TEXT = re.compile(r"“([^”]+)”?|\"([^\"]+)\"?")
+QUOTE_TEXT = re.compile(r"“([^”]+)”?|\"([^\"]+)\"?|" + SINGLE_QUOTE)
+SPEECH_LEMMAS = {"say", "tell", "add", "state", "explain", "describe", "warn", "insist", "admit", "claim", "argue",
+                 "write", "comment", "continue", "conclude", "remark", "recall", "acknowledge", "accept", "concede",
+                 "urge", "ask", "suggest", "call", "label", "brand", "accuse"}
 PRONOUN_SPEECH = re.compile(r"\b(?:he|she|they)\s+(?:" + SPEECH_VERBS + r")\b|\b(?:" + SPEECH_VERBS
                             + r")\s+(?:he|she)\b", re.IGNORECASE)
 RANK_PREFIX = re.compile(
@@ -130,6 +135,36 @@ def _role(sentence_text: str, name: str) -> str | None:
     return None
 
 
+def _subject_of_speech(sentence: Span, offset: int, people: list[tuple[str, int]]) -> tuple[str | None, bool]:
+    """The person who is the subject of the sentence's speech verb, by the parse, and whether the
+    subject is a role without a name ("the procurator fiscal described him as ...")."""
+    for token in sentence:
+        if token.lemma_.lower() not in SPEECH_LEMMAS or token.pos_ != "VERB":
+            continue
+        subjects = [c for c in token.children if c.dep_ == "nsubj"]
+        if not subjects:
+            continue
+        subject = subjects[0]
+        low, high = subject.left_edge.idx - offset, subject.right_edge.idx + len(subject.right_edge.text) - offset
+        inside = [(n, o) for n, o in people if low <= o < high]
+        if inside:
+            return min(inside, key=lambda p: abs(p[1] - (subject.idx - offset)))[0], False
+        return None, subject.pos_ == "NOUN"
+    return None, False
+
+
+def _speaker_by_parse(doc: Doc, sentence: Span, offset: int, end: int, people: list[tuple[str, int]]) -> str | None:
+    """The subject of the speech verb; for a role without a name ("Our regional director said ..."),
+    the person named as a speaker in the next sentence of the paragraph ("Amanda Rowe added ...")."""
+    name, by_role = _subject_of_speech(sentence, offset, people)
+    if name or not by_role:
+        return name
+    following = next((s for s in doc.sents if s.start_char >= sentence.end_char), None)
+    if following is None or following.start_char >= end:
+        return None
+    return _subject_of_speech(following, offset, people)[0]
+
+
 def find_quotes(doc: Doc) -> list[FoundQuote]:
     """Quotations, attributed sentence by sentence, then paragraph by paragraph.
 
@@ -153,14 +188,22 @@ def find_quotes(doc: Doc) -> list[FoundQuote]:
                 last_speaker, last_role = para_people[0][0], _role(text, para_people[0][0])
             continue
         for quote in quotes:
-            words = (quote.group(1) or quote.group(2) or "").strip()
+            words = (quote.group(1) or quote.group(2) or quote.group(3) or "").strip()
             sentence = next((s for s in doc.sents if s.start_char <= offset + quote.start() < s.end_char), None)
             name = role = None
+            if sentence is not None:
+                name = _speaker_by_parse(doc, sentence, offset, para.end(), para_people)
+                role = _role(text, name) if name else None
             for a, b in ([(sentence.start_char - offset, sentence.end_char - offset)] if sentence else []) + [(0, len(text))]:
+                if name:
+                    break
                 local = [(n, o) for n, o in para_people if a <= o < b]
                 verb = SPEECH_RE.search(unquoted, a, b) if local else None
                 if verb:
-                    name = min(local, key=lambda p: abs(p[1] - verb.start()))[0]
+                    # the subject says: a name before the verb, else the nearest after ("..., said Jo Bell")
+                    before = [p for p in local if p[1] < verb.start()]
+                    name = (max(before, key=lambda p: p[1]) if before else
+                            min(local, key=lambda p: abs(p[1] - verb.start())))[0]
                     role = _role(text, name)
                     break
             if name is None and last_speaker and (PRONOUN_SPEECH.search(unquoted) or not unquoted.strip(" ,.")
