@@ -59,3 +59,21 @@ def test_a_shared_verb_gives_the_outcome_to_every_name_of_the_list():
     found = rows("PCs Lena Voss, 31, and Idris Kale, 45, of Kent Police were given final written warnings "
                  "after a gross misconduct hearing.\n")
     assert {("final-written-warning", "Lena Voss"), ("final-written-warning", "Idris Kale")} <= found
+
+
+def categories(body: str) -> set[str]:
+    result = extract_bytes((HEAD + body).encode("utf-8"), location="urn:pmkg:stdin")
+    summary = json.loads(summarise(result.graph, [q.triple for q in result.quads()]))
+    return {row["category"].rsplit("/", 1)[-1] for row in summary["allegations"]}
+
+
+@pytest.mark.parametrize("conduct,code", [
+    ("sent text messages to a friend using vile terms for people of Somali heritage", "racism"),
+    ("sent text messages to a friend using vile terms for people of Somali heritage", "offensive-communications"),
+    ("secretly took pictures of a colleague in the locker room", "covert-recording"),
+    ("gave his sergeant an account that was false about where he had been", "dishonesty"),
+    ("used incapacitant spray on a man who was already handcuffed", "violence-or-excessive-force"),
+    ("wrote posts on social media that were discriminatory", "other-discrimination"),
+])
+def test_conduct_described_by_what_was_done(conduct, code):
+    assert code in categories(f"PC Nell Harker of Essex Police was dismissed after a hearing found she {conduct}.\n")
