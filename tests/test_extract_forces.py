@@ -96,3 +96,16 @@ The commission started investigating in May after concerns were raised about the
 """)
     assert "Law Enforcement Conduct Commission" in {row["body"] for row in result["investigations"]}
     assert {row.get("force") for row in result["officers"]} == {"New South Wales Police Force"}
+
+
+def test_internal_affairs_and_a_federal_agency_investigate():
+    result = summary("""Officer sentenced for assault on handcuffed man
+By Test Writer
+Posted: Jun 9, 2024
+Officer Dale Renner of the Lakeside Police Department was sentenced to a year in federal prison on Friday for assaulting a handcuffed man.
+According to prosecutors, the case was investigated by the FBI.
+The department said it had carried out its own internal affairs investigation into Renner.
+""")
+    found = {(row["body"], row["kind"]) for row in result["investigations"]}
+    assert ("Lakeside Police Department", "misconduct") in found or ("Lakeside Police Department", "both") in found
+    assert "Federal Bureau of Investigation" in {body for body, _ in found}

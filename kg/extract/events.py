@@ -30,10 +30,12 @@ ASSESSING = re.compile(r"assess\w* whether (?:any )?criminal|whether (?:any )?cr
 BOTH = re.compile(r"whether (?:any )?criminal offences? (?:may )?(?:had |have )?been committed and whether",
                   re.IGNORECASE)
 MISCONDUCT = re.compile(r"\bmisconduct\b(?! in (?:a )?public office)|\bconduct\b|\bprofessional standards\b|"
+                        r"\binternal (?:[\w-]+ ){0,2}investigation|\binternal affairs\b|"
                         r"\bdisciplinary\b|\bbreach\w* (?:of )?(?:the )?(?:professional )?standards\b",
                         re.IGNORECASE)
-FORCE_UNIT = re.compile(r"\b(?:professional standards (?:department|branch|directorate|unit|command)|directorate of "
-                        r"professional standards|anti-corruption (?:unit|command|team)|counter-corruption unit|"
+FORCE_UNIT = re.compile(r"\b(?:professional standards (?:department|branch|directorate|unit|command|bureau|section)|"
+                        r"directorate of professional standards|anti-corruption (?:unit|command|team)|"
+                        r"counter-corruption unit|internal affairs|special investigations? unit|integrity unit|"
                         r"\bpsd\b|\bdps\b|standards department)|(?:'s|’s)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}"
                         r"(?:unit|team|department|branch|squad|directorate|command)\b", re.IGNORECASE)
 TITLE_WITH_INVESTIGATIONS = re.compile(r"\b(?:Deputy |Assistant )?(?:Director|Head) of (?:Current |Major |Criminal )?"
@@ -43,7 +45,10 @@ FORCE_INVESTIGATES = re.compile(
     r"\bforce (?:is|was|has been|had been) investigating|\binvestigation (?:by|from) (?:the )?[A-Z]|"
     r"\b(?:said|confirmed|says)\s+(?:that\s+)?(?:a|an|its)\s+(?:own\s+|separate\s+)?"
     r"(?:criminal\s+|misconduct\s+|internal\s+)*investigation|"
-    r"\b(?:Police|Constabulary|Service)\s+(?:also\s+|then\s+|has\s+|had\s+)?investigated\b", re.IGNORECASE)
+    r"\b(?:Police|Constabulary|Service)\s+(?:also\s+|then\s+|has\s+|had\s+)?investigated\b|"
+    r"\b(?:have|has|had)\s+(?:opened|launched|begun|started)\s+(?:a|an|its\s+own)\s+(?:\w+\s+){0,2}investigation|"
+    r"\binvestigated by (?:the )?[A-Z]|\bits own (?:[\w-]+\s+){0,3}investigation",
+    re.IGNORECASE)
 DEFINITE = re.compile(r"\b(?:its|their|this|that|the watchdog's|the watchdog’s)\s+(?:own\s+)?(?:\w+\s+)?"
                       r"(?:investigation|inquiry)\b|^\W*the\s+(?:\w+\s+)?(?:investigation|inquiry)\b|"
                       r"\bthe (?:commission|ombudsman|authority|office)(?:'s|’s)? (?:\w+ )?(?:investigat|inquiry)",
