@@ -109,3 +109,14 @@ The department said it had carried out its own internal affairs investigation in
     found = {(row["body"], row["kind"]) for row in result["investigations"]}
     assert ("Lakeside Police Department", "misconduct") in found or ("Lakeside Police Department", "both") in found
     assert "Federal Bureau of Investigation" in {body for body, _ in found}
+
+
+def test_police_in_an_article_about_a_single_force_body_is_that_force():
+    result = summary("""Watchdog finds off-duty officer punched teenager
+By Test Writer
+3 April 2024
+The Independent Police Conduct Authority said an off-duty officer used excessive force when he punched a boy.
+Police opened a criminal investigation and charged the officer with assault.
+""")
+    assert {row.get("force") for row in result["officers"]} == {"New Zealand Police"}
+    assert ("New Zealand Police", "criminal") in {(row["body"], row["kind"]) for row in result["investigations"]}

@@ -148,3 +148,29 @@ def test_a_definite_lead_takes_the_name_given_next():
     assert {row["name"] for row in result["officers"]} == {"Julian Pryce"}
     assert {(row["body"], row["kind"]) for row in result["investigations"]} == {
         ("Independent Office for Police Conduct", "misconduct")}
+
+
+def test_ciphers_are_unnamed_officers_one_each():
+    rows = unnamed("""Hearing outcome: Officer A and Officer B (Dorset Police)
+By Test Writer
+3 April 2024
+Officer A and Officer B, both former constables of Dorset Police, were found to have committed gross misconduct.
+Officer A pushed a detained man to the ground. Officer B sprayed him with PAVA.
+Both had resigned from the force before the hearing.
+""")
+    assert [(row["force"], row["count"]) for row in rows] == [("Dorset Police", "1"), ("Dorset Police", "1")]
+    assert all("name" not in row for row in summary("""x
+By Test Writer
+3 April 2024
+Officer A pushed a detained man at a Dorset Police station and was dismissed.
+""")["officers"])
+
+
+def test_a_cipher_standing_for_a_named_officer_is_no_one_new():
+    found = summary("""Constable who stole from shop barred
+By Test Writer
+3 April 2024
+PC Dana Royle of Cumbria Police stole groceries while off duty and was dismissed.
+At earlier hearings the officer was referred to only as Officer A.
+""")["officers"]
+    assert [row.get("name") for row in found] == ["Dana Royle"]

@@ -21,10 +21,10 @@ from spacy.tokens import Doc
 
 from kg.extract import events, quotes, scope
 from kg.extract.consolidate import consolidate, update_statuses
-from kg.extract.mentions import not_a_subject_group
+from kg.extract.mentions import ALIAS_BEFORE, CIPHER, not_a_subject_group
 from kg.extract.facts import (Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome,
                               Quote)
-from kg.extract.officers import (Mention, find_force, group_mentions, list_continuation, named_mention,
+from kg.extract.officers import (RANK_WORDS, Mention, find_force, group_mentions, list_continuation, named_mention,
                                  lead_officer_name, names_in_list, person_names, sentence_breakdown,
                                  unranked_officers)
 from kg.extract.cues import (ALL_OF, ALLEGATION_CUE, BACK_REFERENCE, CUE, OFFICER_ONLY_OUTCOMES, PLURAL, RANK_NAME,
@@ -59,6 +59,7 @@ class Builder:
         self.located: list[list[tuple[int, int, str]]] = []  # where in each sentence (start, end, key)
         self.groups_seen: list[tuple[Group, int]] = []
         self.unnamed: list[Officer] = []
+        self.ciphers: dict[str, str] = {}       # "A" of "Officer A" -> the officer's key
         forces = Counter(e.ent_id_ for e in doc.ents if e.ent_id_ in by_key() and by_key()[e.ent_id_].is_force)
         # the article's force: the only one named, or one named in at least two thirds of the mentions
         top = forces.most_common(1)[0] if forces else None
@@ -66,6 +67,9 @@ class Builder:
         self.main_force = forces.most_common(1)[0][0] if forces else None
         bodies = [e.ent_id_ for e in doc.ents if e.ent_id_ in by_key() and by_key()[e.ent_id_].kind == "oversight"]
         self.oversight_body = bodies[0] if bodies else None
+        if not forces and self.oversight_body in events.FORCE_OF_BODY:
+            # "Police said ..." in an article about the IPCA: the one force that body oversees
+            self.article_force = self.main_force = events.FORCE_OF_BODY[self.oversight_body]
 
     # -- step 1: mentions ----------------------------------------------------------
 
@@ -131,6 +135,9 @@ class Builder:
                         keys.add(officer.key)
                         if not scope.role_only(sentence, match.start(), match.end()):
                             last = officer.key
+            for start, end, key in self.cipher_mentions(index, keys, last):
+                keys.add(key)
+                located.append((start, end, key))
             for mention in group_mentions(text):
                 if not_a_subject_group(sentence, text, mention, [m for m, _ in spans]):
                     continue
@@ -151,6 +158,28 @@ class Builder:
             if not keys and ALL_OF.search(text):
                 keys.add("*")
             self.refs.append(keys)
+
+    def cipher_mentions(self, index: int, keys: set[str], last: str | None) -> list[tuple[int, int, str]]:
+        """Officers the article calls only "Officer A": one unnamed officer per letter, or the officer
+        the cipher stands for ("a fifth officer known only as Officer A", "the officer, referred to
+        as Officer A")."""
+        found = []
+        text = self.texts[index]
+        for match in CIPHER.finditer(text):
+            letter = match.group("cipher")
+            key = self.ciphers.get(letter)
+            if key is None and ALIAS_BEFORE.search(text[max(0, match.start() - 40):match.start()]):
+                key = self.unnamed[-1].key if self.unnamed else last
+            if key is None:
+                rank = RANK_WORDS.get(match.group("rank").lower())
+                officer = Officer(key=f"u{len(self.unnamed) + 1}", rank=rank, force=find_force(text)[0],
+                                  description=match.group(0))
+                officer.evidence.append(self.evidence(index, "rule:officer/cipher"))
+                self.unnamed.append(officer)
+                key = officer.key
+            self.ciphers[letter] = key
+            found.append((match.start(), match.end(), key))
+        return found
 
     def attach_breakdown(self, parts: list[Mention], index: int, keys: set[str]) -> None:
         """Give a counted group without parts the breakdown a later sentence states."""

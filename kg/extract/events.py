@@ -57,6 +57,15 @@ DEFINITE = re.compile(r"\b(?:its|their|this|that|the watchdog's|the watchdog’s
 BODY_BY_NOUN = re.compile(r"\b(?:the|its) (commission|ombudsman|authority|office|watchdog)\b", re.IGNORECASE)
 OVERSIGHT_BY_FORCE = {"police-scotland": "police-investigations-and-review-commissioner",
                       "police-service-of-northern-ireland": "police-ombudsman-for-northern-ireland"}
+# Bodies that oversee a single force: an article that names the body and calls the force only
+# "police" or "the force" is about that force.
+FORCE_OF_BODY = {"police-investigations-and-review-commissioner": "police-scotland",
+                 "police-ombudsman-for-northern-ireland": "police-service-of-northern-ireland",
+                 "garda-siochana-ombudsman-commission": "an-garda-siochana",
+                 "fiosru-office-of-the-police-ombudsman": "an-garda-siochana",
+                 "independent-police-conduct-authority": "new-zealand-police",
+                 "independent-broad-based-anti-corruption-commission": "victoria-police",
+                 "law-enforcement-conduct-commission": "new-south-wales-police-force"}
 PERIOD = re.compile(
     r"\b(?:between|from)\s+(?:(?P<m1>January|February|March|April|May|June|July|August|September|October|"
     r"November|December)\s+)?(?P<y1>\d{4})?\s*(?:and|to|until)\s+(?:(?P<m2>January|February|March|April|May|June|"
@@ -197,7 +206,9 @@ def investigation_in(unquoted: str, org_keys: list[str], article_force: str | No
         body = find_force(window)[0] or article_force
     elif forces and FORCE_INVESTIGATES.search(text):
         body = forces[0]
-    elif re.search(r"\b(?:the|this) force (?:\w+ )?(?:investigat|examined|looked into)", text, re.IGNORECASE):
+    elif re.search(r"\b(?:the|this) force (?:\w+ )?(?:investigat|examined|looked into)|"
+                   r"\b[Pp]olice (?:opened|launched|began|started) (?:a|an|its)\b|\b[Pp]olice (?:\w+ )?investigation",
+                   text, re.IGNORECASE):
         body = article_force
     named = body is not None
     if body is None and default_body and (PASSIVE.search(text) or DEFINITE.search(text)):

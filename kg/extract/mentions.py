@@ -15,6 +15,11 @@ from kg.extract import scope
 from kg.extract.cues import APPOSITION_GAP, CUE, DISCIPLINE_VERB, VICTIM_BEFORE
 from kg.extract.officers import Mention
 
+# "Officer A", "PC B", "Constable AB": an officer the article does not name (not "Miss A", a civilian)
+CIPHER = re.compile(r"\b(?P<rank>Officer|Constable|PC|Sergeant|Sgt|DC|Detective Constable|Inspector)\s+"
+                    r"(?P<cipher>(?!I\b)[A-Z]{1,2})(?![\w'’-])")
+ALIAS_BEFORE = re.compile(r"\b(?:known|referred to|named|identified|described)(?: \w+){0,4} (?:only )?as\s+$",
+                          re.IGNORECASE)
 SENIOR = re.compile(r"\b(?:chief|assistant|deputy|commissioner|superintendent)\b")
 GENERAL_REMARK_END = re.compile(r"\s+(?:has|had|was|is|who|were)\b")
 
@@ -36,4 +41,4 @@ def not_a_subject_group(sentence: Span, text: str, mention: Mention, named: list
     if mention.size == 1 and scope.predicate_noun(sentence, mention.end):
         return True
     return mention.size == 1 and not (mention.force or mention.status or mention.ordinal or mention.rank) \
-        and not GENERAL_REMARK_END.match(text[mention.end:])
+        and not GENERAL_REMARK_END.match(text[mention.end:]) and not scope.did_something(sentence, mention.end)

@@ -62,7 +62,8 @@ def clean_name(text: str) -> str:
     while previous != text:
         previous = text
         text = RANK_PREFIX.sub("", text)
-    text = text.strip(" ,.;:")
+    text = re.sub(r"(?:\s+[a-z][\w'’-]*)+$", "", text.strip(" ,.;:"))  # "Jo Bell of" cut by the NER
+    text = re.sub(r",?\s+(?:QC|KC|SC|MP|MSP|MS|JP)$", "", text)  # post-nominals: "Jo Bell KC"
     if text and all(word.lower().strip(".") in TITLE_WORDS for word in text.split()):
         return ""
     return text

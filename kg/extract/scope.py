@@ -256,3 +256,21 @@ def predicate_noun(sentence: Span, end: int) -> bool:
     base = sentence.start_char
     token = next((t for t in sentence if t.idx - base <= end - 1 < t.idx - base + len(t.text)), None)
     return token is not None and token.dep_ == "attr"
+
+
+# What officers do in the course of duty: an unnamed officer doing it is a witness or colleague.
+POLICING_VERBS = {"ask", "question", "arrest", "stop", "attend", "respond", "arrive", "visit", "interview",
+                  "search", "approach", "detain", "call", "speak", "see", "witness", "find", "help", "take"}
+
+
+def did_something(sentence: Span, end: int) -> bool:
+    """True when the noun ending at sentence-relative ``end`` is the subject of a past event
+    ("an off-duty officer punched a boy"), not of a general remark ("an officer can be dismissed")."""
+    base = sentence.start_char
+    token = next((t for t in sentence if t.idx - base <= end - 1 < t.idx - base + len(t.text)), None)
+    if token is None or token.dep_ not in ("nsubj", "nsubjpass"):
+        return False
+    verb = token.head
+    if verb.lemma_.lower() in ROLE_VERBS | POLICING_VERBS:
+        return False  # "when an officer asked him about it": policing, not misconduct
+    return verb.tag_ in ("VBD", "VBN") and not any(c.dep_ == "aux" and c.lower_ in MODALS for c in verb.children)
