@@ -21,12 +21,10 @@ from spacy.tokens import Doc
 
 from kg.extract import events, quotes, scope
 from kg.extract.consolidate import consolidate, update_statuses
-from kg.extract.mentions import ALIAS_BEFORE, CIPHER, not_a_subject_group
-from kg.extract.facts import (Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome,
-                              Quote)
-from kg.extract.officers import (RANK_WORDS, Mention, find_force, group_mentions, list_continuation, named_mention,
-                                 lead_officer_name, names_in_list, person_names, sentence_breakdown,
-                                 unranked_officers)
+from kg.extract.mentions import cipher_mentions, lead_officer_name, not_a_subject_group
+from kg.extract.facts import Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome, Quote
+from kg.extract.officers import (Mention, find_force, group_mentions, list_continuation, named_mention,
+                                 names_in_list, person_names, sentence_breakdown, unranked_officers)
 from kg.extract.cues import (ALL_OF, ALLEGATION_CUE, BACK_REFERENCE, CUE, OFFICER_ONLY_OUTCOMES, PLURAL, RANK_NAME,
                             SPEAKER_ONLY)
 from kg.extract.patterns import blank_quotes
@@ -135,7 +133,8 @@ class Builder:
                         keys.add(officer.key)
                         if not scope.role_only(sentence, match.start(), match.end()):
                             last = officer.key
-            for start, end, key in self.cipher_mentions(index, keys, last):
+            for start, end, key in cipher_mentions(text, self.ciphers, self.unnamed, last,
+                                                   self.evidence(index, "rule:officer/cipher")):
                 keys.add(key)
                 located.append((start, end, key))
             for mention in group_mentions(text):
@@ -158,28 +157,6 @@ class Builder:
             if not keys and ALL_OF.search(text):
                 keys.add("*")
             self.refs.append(keys)
-
-    def cipher_mentions(self, index: int, keys: set[str], last: str | None) -> list[tuple[int, int, str]]:
-        """Officers the article calls only "Officer A": one unnamed officer per letter, or the officer
-        the cipher stands for ("a fifth officer known only as Officer A", "the officer, referred to
-        as Officer A")."""
-        found = []
-        text = self.texts[index]
-        for match in CIPHER.finditer(text):
-            letter = match.group("cipher")
-            key = self.ciphers.get(letter)
-            if key is None and ALIAS_BEFORE.search(text[max(0, match.start() - 40):match.start()]):
-                key = self.unnamed[-1].key if self.unnamed else last
-            if key is None:
-                rank = RANK_WORDS.get(match.group("rank").lower())
-                officer = Officer(key=f"u{len(self.unnamed) + 1}", rank=rank, force=find_force(text)[0],
-                                  description=match.group(0))
-                officer.evidence.append(self.evidence(index, "rule:officer/cipher"))
-                self.unnamed.append(officer)
-                key = officer.key
-            self.ciphers[letter] = key
-            found.append((match.start(), match.end(), key))
-        return found
 
     def attach_breakdown(self, parts: list[Mention], index: int, keys: set[str]) -> None:
         """Give a counted group without parts the breakdown a later sentence states."""

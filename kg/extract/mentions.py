@@ -12,8 +12,9 @@ import re
 from spacy.tokens import Span
 
 from kg.extract import scope
-from kg.extract.cues import APPOSITION_GAP, CUE, DISCIPLINE_VERB, VICTIM_BEFORE
-from kg.extract.officers import Mention
+from kg.extract.cues import APPOSITION_GAP, CUE, DISCIPLINE_VERB, NON_POLICE_TITLE, SPEAKER_APPOSITION, VICTIM_BEFORE
+from kg.extract.facts import Evidence, Officer
+from kg.extract.officers import RANK_WORDS, Mention, find_force, group_mentions, person_names
 
 # "Officer A", "PC B", "Constable AB": an officer the article does not name (not "Miss A", a civilian)
 CIPHER = re.compile(r"\b(?P<rank>Officer|Constable|PC|Sergeant|Sgt|DC|Detective Constable|Inspector)\s+"
@@ -42,3 +43,63 @@ def not_a_subject_group(sentence: Span, text: str, mention: Mention, named: list
         return True
     return mention.size == 1 and not (mention.force or mention.status or mention.ordinal or mention.rank) \
         and not GENERAL_REMARK_END.match(text[mention.end:]) and not scope.did_something(sentence, mention.end)
+
+
+LEAD_CUE = re.compile(r"\b(?:charged|convicted|guilty|jailed|sentenced|suspended|dismissed|sacked|fired|barred|"
+                      r"accused|investigated|arrested|cleared|acquitted|admitted|denied|resigned|faces?|facing|"
+                      r"appeared|pleaded|retire[ds]?|retirement|resignation|under investigation)\b", re.IGNORECASE)
+# A definite lead: "The former chief constable of Humberside Police is now under investigation"
+DEFINITE_LEAD = re.compile(r"^\W*(?:the|a|an)\s+(?:(?:former|ex-|retired|serving|suspended|disgraced)\s+)?"
+                           r"(?:(?-i:[A-Z][\w&'’-]*)\s+){0,3}(?:chief constable|deputy chief constable|"
+                           r"assistant chief constable|chief superintendent|superintendent|chief inspector|"
+                           r"inspector|sergeant|constable|detective|officer|policeman|policewoman)\b", re.IGNORECASE)
+AGE_AFTER = re.compile(r"^\s*(?:,\s*\d{2}\s*,|\(\d{2}\))")
+
+
+def lead_officer_name(sentences, texts: list[str], window: int = 12) -> str | None:
+    """The name the article gives, right after its lead, to the unnamed officer of the lead.
+
+    "A former Kent Police constable has been convicted of ... / Jo Bell, 33, had denied ...":
+    a lead sentence with one unnamed officer and a cue word, then within two sentences the
+    first person named with an age, or as the subject of a cue verb, who is not titled as a
+    civilian (judge, solicitor) nor introduced as a speaker. That person is the officer.
+    """
+    for index, text in enumerate(texts[:window]):
+        singles = [m for m in group_mentions(text) if m.size == 1 and not m.ordinal]
+        definite = DEFINITE_LEAD.match(text)
+        if definite and not singles:
+            singles = [Mention(start=definite.start(), end=definite.end())]
+        if not singles or not LEAD_CUE.search(text):
+            continue
+        for later in range(index, min(index + 3, len(texts))):
+            for name, start, end in person_names(sentences[later], texts[later]):
+                if NON_POLICE_TITLE.search(texts[later][max(0, start - 30):start]) or \
+                        SPEAKER_APPOSITION.match(texts[later][end:]):
+                    continue
+                if later == index and start < singles[0].end:
+                    continue  # named before the unnamed officer: someone else
+                if AGE_AFTER.match(texts[later][end:]) or LEAD_CUE.search(texts[later][end:end + 40]):
+                    return name
+        return None
+    return None
+
+
+def cipher_mentions(text: str, ciphers: dict[str, str], unnamed: list[Officer], last: str | None,
+                    evidence: Evidence) -> list[tuple[int, int, str]]:
+    """Officers the article calls only "Officer A": one unnamed officer per letter (added to
+    ``unnamed``), or the officer the cipher stands for ("a fifth officer known only as Officer A",
+    "the officer, referred to as Officer A"). ``ciphers`` maps each letter to its officer's key."""
+    found = []
+    for match in CIPHER.finditer(text):
+        letter = match.group("cipher")
+        key = ciphers.get(letter)
+        if key is None and ALIAS_BEFORE.search(text[max(0, match.start() - 40):match.start()]):
+            key = unnamed[-1].key if unnamed else last
+        if key is None:
+            officer = Officer(key=f"u{len(unnamed) + 1}", rank=RANK_WORDS.get(match.group("rank").lower()),
+                              force=find_force(text)[0], description=match.group(0), evidence=[evidence])
+            unnamed.append(officer)
+            key = officer.key
+        ciphers[letter] = key
+        found.append((match.start(), match.end(), key))
+    return found
