@@ -27,6 +27,8 @@ def rows(body: str) -> set[tuple[str, str | None]]:
     "Sgt Priya Marlow could be sacked if the allegations are proven.",
     "The chief recommended that the board fire Sgt Priya Marlow.",
     "Sgt Priya Marlow was not dismissed and remains in post.",
+    "Sgt Priya Marlow was given a final written warning rather than dismissal.",
+    "If Sgt Priya Marlow commits any further misconduct, she will be dismissed.",
 ])
 def test_dismissal_words_out_of_scope_are_no_dismissal(sentence):
     found = rows("Sgt Priya Marlow of Essex Police was charged with assault in March.\n" + sentence + "\n")
@@ -77,3 +79,23 @@ def categories(body: str) -> set[str]:
 ])
 def test_conduct_described_by_what_was_done(conduct, code):
     assert code in categories(f"PC Nell Harker of Essex Police was dismissed after a hearing found she {conduct}.\n")
+
+
+def test_a_counterfactual_verdict_is_no_verdict():
+    found = rows("PC Owen Tarrant of Essex Police was charged with assault and cleared by a jury.\n"
+                 "He said he would have resigned had he been convicted.\n")
+    assert ("conviction", "Owen Tarrant") not in found
+    assert ("acquittal", "Owen Tarrant") in found
+
+
+def test_how_the_rules_work_is_no_outcome():
+    found = rows("PC Owen Tarrant of Essex Police faces a misconduct meeting next month.\n"
+                 "At such a meeting the maximum outcome is a final written warning.\n")
+    assert ("final-written-warning", "Owen Tarrant") not in found
+
+
+def test_others_jailed_in_the_same_article_are_not_the_officer():
+    found = rows("PC Owen Tarrant of Essex Police was suspended after the raid.\n"
+                 "Three gang members were jailed for drug supply at Chelmsford Crown Court.\n")
+    assert ("suspension", "Owen Tarrant") in found
+    assert ("prison-sentence", "Owen Tarrant") not in found

@@ -19,11 +19,16 @@ whom, depends on the sentence around them:
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Span, Token
 
 from kg.extract.patterns import rules
 
 MODALS = {"could", "might", "may", "can", "should", "must"}
+ALTERNATIVE = re.compile(r"\b(?:rather than|instead of|short of|avoid\w*|escap\w*|spared)\s+(?:being\s+)?(?:a\s+|the\s+)?$",
+                         re.IGNORECASE)
+GENERAL_SUBJECTS = {"outcome", "sanction", "penalty", "punishment", "maximum", "result", "option", "consequence"}
 # Verbs whose complement is wanted, weighed or feared, not done.
 NOT_DONE_HEADS = {"justify", "warrant", "merit", "recommend", "consider", "seek", "ask", "urge", "call", "demand",
                   "threaten", "risk", "want", "propose", "debate", "avoid", "escape", "fear", "argue", "request",
@@ -101,6 +106,18 @@ def out_of_scope(sentence: Span, start: int, end: int, code: str) -> bool:
         return True  # "he would have received a final written warning": what did not happen
     if any(child.dep_ == "mark" and child.lower_ in CONDITIONS for child in verb.children):
         return True  # "if he is convicted"
+    if any(child.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in CONDITIONS for m in child.children)
+           for child in verb.children):
+        return True  # "if he commits further misconduct, he will be dismissed"
+    subjects = [c.i for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if subjects and any(c.dep_ in ("aux", "auxpass") and c.lower_ in ("had", "were", "should") and c.i < subjects[0]
+                        for c in verb.children):
+        return True  # "had the pair been convicted": what did not happen
+    if ALTERNATIVE.search(sentence.text[max(0, start - 30):start]):
+        return True  # "a final written warning rather than dismissal", "escaped the sack"
+    if token.dep_ == "attr" and verb.lemma_ == "be" and any(
+            c.dep_ == "nsubj" and c.lemma_.lower() in GENERAL_SUBJECTS for c in verb.children):
+        return True  # "the maximum outcome is a final written warning": how the rules work
     if token != verb and verb.lemma_.lower() in NOT_DONE_HEADS:
         return True  # "so serious as to justify dismissal"
     head = token
@@ -139,6 +156,10 @@ def affected_spans(sentence: Span, start: int, end: int) -> list[tuple[int, int]
     if token is None:
         return []
     verb = _verb(token)
+    if token == verb and verb.dep_ == "acl" and verb.head.pos_ in ("NOUN", "PROPN"):
+        words = _core(verb.head)  # "drug gang members jailed": the noun the verb describes
+        return [(min(w.idx for w in words) - sentence.start_char,
+                 max(w.idx + len(w.text) for w in words) - sentence.start_char)]
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
         order = ("nsubjpass",)
     elif token == verb:
@@ -162,7 +183,8 @@ def affected_spans(sentence: Span, start: int, end: int) -> list[tuple[int, int]
 OFFICER_WORDS = {"officer", "officers", "constable", "constables", "pc", "pcs", "sergeant", "sgt", "inspector",
                  "detective", "garda", "gardaí", "policeman", "policewoman", "he", "she", "they", "him", "her",
                  "them", "both", "all", "who", "sergeants", "inspectors", "colleague", "colleagues", "trio", "pair",
-                 "men", "women", "former", "ex", "superintendent", "chief", "deputy", "lieutenant", "each", "whom"}
+                 "men", "women", "former", "ex", "superintendent", "chief", "deputy", "lieutenant", "each", "whom",
+                 "defendant", "accused", "cop", "cops", "detectives", "constabulary", "force", "personnel", "staff"}
 
 
 def happened_to(sentence: Span, start: int, end: int, code: str, located: list[tuple[int, int, str]],
@@ -186,6 +208,10 @@ def happened_to(sentence: Span, start: int, end: int, code: str, located: list[t
         return None
     if any(t.ent_type_ == "PERSON" for t in words):
         return []  # "Couzens was jailed": not one of the officers the article is about
+    token = _token_at(sentence, start, end)
+    heads = [t for t in words if t.dep_ not in CORE_DEPS or t.head not in words]
+    if token is not None and token == _verb(token) and heads and all(t.pos_ == "NOUN" for t in heads):
+        return []  # "three gang members were jailed", "the man was charged": someone else
     return None
 
 
