@@ -174,3 +174,23 @@ PC Dana Royle of Cumbria Police stole groceries while off duty and was dismissed
 At earlier hearings the officer was referred to only as Officer A.
 """)["officers"]
     assert [row.get("name") for row in found] == ["Dana Royle"]
+
+
+def test_a_count_of_the_named_officers_is_no_extra_group():
+    rows = unnamed("""Two Kent Police officers cleared of misconduct
+By Test Writer
+3 April 2024
+PC Ada Wren and PC Tom Bexley of Kent Police were cleared of gross misconduct on Friday.
+The two Kent Police officers had been accused of using excessive force during an arrest.
+A sergeant was given a written warning for failing to challenge them.
+""")
+    assert [(row.get("force"), row["count"]) for row in rows] == [("Kent Police", "1")]
+
+
+def test_officers_in_general_are_nobody():
+    assert unnamed("""Constable sacked for lying
+By Test Writer
+3 April 2024
+PC Ada Wren of Kent Police was dismissed for lying about overtime.
+The chief constable said every complaint about an officer is taken seriously.
+""") == []

@@ -250,10 +250,12 @@ class Builder:
             first = self.first_sentence(officer.key)
             beside = self.refs[first] if first < len(self.refs) else set()
             same = [o for o in named if compatible(officer.force, o.force) and compatible(officer.status, o.status)
+                    and compatible(officer.rank, o.rank)
                     and o.key not in merged.values() and o.key not in beside]
             # the lead and the name it is given; or the only named officer it can be, named after it
             if same and (first <= 3 or same[0].name == self.lead_name or
-                         len(same) == 1 and len(named) == 1 and first < self.first_sentence(same[0].key)):
+                         len(same) == 1 and len(named) == 1
+                         and not re.search(r"\b(?:another|second|third|other|colleague)\b", officer.description or "")):
                 merged[officer.key] = same[0].key
                 same[0].force = same[0].force or officer.force
         for index, keys in enumerate(self.refs):
@@ -265,9 +267,10 @@ class Builder:
             officer.force = officer.force or (self.main_force if officer.name else self.article_force)
         # a counted group whose officers the article names: "Two Met officers sacked" ... "PC A and PC B"
         for group, _ in self.groups_seen:
-            if group.key not in subjects or group.parts or group.force is None:
+            force = group.force or self.article_force
+            if group.key not in subjects or group.parts or force is None:
                 continue
-            same = [o for o in self.facts.officers if compatible(o.force, group.force)]
+            same = sorted((o for o in self.facts.officers if compatible(o.force, force)), key=lambda o: not o.name)
             if len(same) >= group.size:
                 group.members = [o.key for o in same[:group.size]]
         # a count that adds up the other subjects is their total
@@ -279,7 +282,8 @@ class Builder:
             others = [g for g in groups.values() if g.key in subjects and g.key != group.key
                       and g.key not in group.parts and g.key not in parts and not g.members]
             people = len(self.facts.officers) + sum(g.size for g in others)
-            if group.parts or group.force is not None:
+            if group.parts or group.force is not None and not all(
+                    compatible(o.force, group.force) for o in self.facts.officers) or others and group.force:
                 continue
             if people and people <= group.size and people + 0 >= group.size - 0 or \
                     (others and sum(g.size for g in others) == group.size):

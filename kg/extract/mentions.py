@@ -41,6 +41,9 @@ def not_a_subject_group(sentence: Span, text: str, mention: Mention, named: list
         return True
     if mention.size == 1 and scope.predicate_noun(sentence, mention.end):
         return True
+    if re.search(r"\b(?:every|any|each|no)\s+(?:[\w-]+\s+){0,2}$", text[max(0, mention.start - 25):mention.start]
+                 + " ", re.IGNORECASE) or re.search(r"\b(?:every|any|each)\b[^,.;]{0,20}$", text[:mention.start]):
+        return True  # "every report about an officer is investigated": officers in general
     return mention.size == 1 and not (mention.force or mention.status or mention.ordinal or mention.rank) \
         and not GENERAL_REMARK_END.match(text[mention.end:]) and not scope.did_something(sentence, mention.end)
 
