@@ -99,3 +99,13 @@ def test_others_jailed_in_the_same_article_are_not_the_officer():
                  "Three gang members were jailed for drug supply at Chelmsford Crown Court.\n")
     assert ("suspension", "Owen Tarrant") in found
     assert ("prison-sentence", "Owen Tarrant") not in found
+
+
+@pytest.mark.parametrize("sentence", [
+    "The charges against PC Owen Tarrant were withdrawn at Chelmsford Magistrates' Court.",
+    "Prosecutors dropped all charges against PC Owen Tarrant on Monday.",
+])
+def test_dropped_charges_are_no_further_action(sentence):
+    found = rows("PC Owen Tarrant of Essex Police was charged with assault in May.\n" + sentence + "\n")
+    assert ("no-further-action", "Owen Tarrant") in found
+    assert ("dismissal", "Owen Tarrant") not in found

@@ -194,3 +194,23 @@ By Test Writer
 PC Ada Wren of Kent Police was dismissed for lying about overtime.
 The chief constable said every complaint about an officer is taken seriously.
 """) == []
+
+
+def test_the_victim_named_in_the_lead_is_not_the_lead_officer():
+    found = officers("""Constable sacked over death in custody
+By Test Writer
+3 April 2024
+A Kent Police constable has been dismissed for lying about the arrest of Elias Fenwick, who died in custody.
+PC Bryn Talley, 41, had denied giving a false account.
+""")
+    assert set(found) == {"Bryn Talley"}
+
+
+def test_a_career_in_a_relative_clause_is_no_chairing_role():
+    found = officers("""No case to answer for former chief constable
+By Test Writer
+3 April 2024
+An investigation into a former chief constable of Dorset Police has found he has no case to answer.
+Julian Pryce, who led the force until he retired last year, will face no further action.
+""")
+    assert set(found) == {"Julian Pryce"}

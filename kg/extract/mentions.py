@@ -50,12 +50,15 @@ def not_a_subject_group(sentence: Span, text: str, mention: Mention, named: list
 
 LEAD_CUE = re.compile(r"\b(?:charged|convicted|guilty|jailed|sentenced|suspended|dismissed|sacked|fired|barred|"
                       r"accused|investigated|arrested|cleared|acquitted|admitted|denied|resigned|faces?|facing|"
-                      r"appeared|pleaded|retire[ds]?|retirement|resignation|under investigation)\b", re.IGNORECASE)
-# A definite lead: "The former chief constable of Humberside Police is now under investigation"
-DEFINITE_LEAD = re.compile(r"^\W*(?:the|a|an)\s+(?:(?:former|ex-|retired|serving|suspended|disgraced)\s+)?"
+                      r"appeared|pleaded|retire[ds]?|retirement|resignation|investigation|case to answer|"
+                      r"no further action)\b", re.IGNORECASE)
+# A lead naming the officer by rank: "The former chief constable of Humberside Police is under investigation"
+DEFINITE_LEAD = re.compile(r"\b(?:the|a|an)\s+(?:(?:former|ex-|retired|serving|suspended|disgraced)\s+)?"
                            r"(?:(?-i:[A-Z][\w&'’-]*)\s+){0,3}(?:chief constable|deputy chief constable|"
                            r"assistant chief constable|chief superintendent|superintendent|chief inspector|"
                            r"inspector|sergeant|constable|detective|officer|policeman|policewoman)\b", re.IGNORECASE)
+RELATION_BEFORE = re.compile(r"\b(?:of|mother|father|son|daughter|wife|husband|partner|brother|sister|victim|"
+                             r"girlfriend|boyfriend|widow|family|friend|neighbour)\s+$", re.IGNORECASE)
 AGE_AFTER = re.compile(r"^\s*(?:,\s*\d{2}\s*,|\(\d{2}\))")
 
 
@@ -69,7 +72,7 @@ def lead_officer_name(sentences, texts: list[str], window: int = 12) -> str | No
     """
     for index, text in enumerate(texts[:window]):
         singles = [m for m in group_mentions(text) if m.size == 1 and not m.ordinal]
-        definite = DEFINITE_LEAD.match(text)
+        definite = DEFINITE_LEAD.search(text)
         if definite and not singles:
             singles = [Mention(start=definite.start(), end=definite.end())]
         if not singles or not LEAD_CUE.search(text):
@@ -79,9 +82,11 @@ def lead_officer_name(sentences, texts: list[str], window: int = 12) -> str | No
                 if NON_POLICE_TITLE.search(texts[later][max(0, start - 30):start]) or \
                         SPEAKER_APPOSITION.match(texts[later][end:]):
                     continue
-                if later == index and start < singles[0].end:
-                    continue  # named before the unnamed officer: someone else
-                if AGE_AFTER.match(texts[later][end:]) or LEAD_CUE.search(texts[later][end:end + 40]):
+                if later == index and not 0 <= start - singles[0].end <= 4:
+                    continue  # named elsewhere in the lead sentence: someone else ("the death of Jo Bell")
+                if RELATION_BEFORE.search(texts[later][max(0, start - 25):start]):
+                    continue  # "his partner Jo Bell", "the family of Jo Bell": not the officer
+                if AGE_AFTER.match(texts[later][end:]) or LEAD_CUE.search(texts[later][end:end + 80]):
                     return name
         return None
     return None

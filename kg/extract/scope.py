@@ -236,11 +236,15 @@ ROLE_VERBS = {"say", "tell", "add", "explain", "describe", "state", "find", "rul
               "write", "urge", "warn", "insist", "order", "recommend", "chair", "lead", "head", "oversee",
               "decide", "determine", "sentence", "direct", "refer", "investigate", "review", "stress",
               "emphasise", "emphasize", "reply", "respond", "argue", "believe", "hope", "pay"}
+# In a relative clause, the roles of people who run proceedings ("Nick Dean, who chaired it"), not a
+# career ("Jo Bell, who led the force until 2024").
+CLAUSE_ROLE_VERBS = {"chair", "preside", "hear", "investigate", "review", "represent", "prosecute", "sentence"}
 # Verbs done to a victim: an officer who is their object is harmed, not accused.
 HARM_VERBS = {"bite", "assault", "attack", "punch", "injure", "kick", "spit", "hit", "stab", "threaten", "abuse",
               "headbutt", "shoot", "wound", "harass", "stalk", "ram", "drag", "kill", "murder", "rob", "film"}
 ROLE_APPOSITION = ("head of", "spokes", "commander", "chair", "director", "commissioner of", "lead for",
-                   "in charge of", "who chaired", "who led", "who heads", "senior investigating officer")
+                   "in charge of", "who chaired", "who led the investigation", "who led the inquiry",
+                   "who heads the", "senior investigating officer")
 
 
 def role_only(sentence: Span, start: int, end: int) -> bool:
@@ -257,7 +261,7 @@ def role_only(sentence: Span, start: int, end: int) -> bool:
     while token.dep_ in ("compound", "flat") and token.head != token:
         token = token.head
     clauses = [c for c in token.children if c.dep_ in ("relcl", "acl")]
-    if any(c.lemma_.lower() in ROLE_VERBS for c in clauses):
+    if any(c.lemma_.lower() in CLAUSE_ROLE_VERBS for c in clauses):
         return True  # "Nick Dean, who chaired it, ruled ..."
     parts = sentence.text[end:end + 60].lower().split(",")
     if len(parts) > 1 and not parts[0].strip() and any(role in parts[1] for role in ROLE_APPOSITION):
