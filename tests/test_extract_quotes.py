@@ -29,3 +29,14 @@ def test_the_speaker_is_who_tells_not_who_is_told():
 def test_a_speaker_introduced_by_role_and_named_in_the_next_sentence():
     assert speakers("The panel chair described Vane as \"wholly unreliable\". "
                     "Dervla Ashe added that the force had acted quickly.\n") == ["Dervla Ashe"]
+
+
+def test_she_said_after_a_paragraph_of_reported_speech_is_the_reporters_subject():
+    assert speakers("Detective Superintendent Mared Howell, who heads professional standards, said officers "
+                    "must be trusted.\n\nThe conduct was \"a betrayal of that trust\", she said.\n") == ["Mared Howell"]
+
+
+def test_a_speaker_called_by_the_title_given_earlier():
+    assert speakers("The hearing was chaired by Acting Chief Constable Osian Pryce.\n\n"
+                    "The acting chief constable said the conduct \"fell far below\" what was expected.\n") == [
+        "Osian Pryce"]

@@ -161,9 +161,27 @@ def _speaker_by_parse(doc: Doc, sentence: Span, offset: int, end: int, people: l
     if name or not by_role:
         return name
     following = next((s for s in doc.sents if s.start_char >= sentence.end_char), None)
-    if following is None or following.start_char >= end:
-        return None
-    return _subject_of_speech(following, offset, people)[0]
+    if following is not None and following.start_char < end:
+        name = _subject_of_speech(following, offset, people)[0]
+    return name or _titled_earlier(doc, sentence)
+
+
+def _titled_earlier(doc: Doc, sentence: Span) -> str | None:
+    """The person an earlier sentence gave the title the speaker is called by now:
+    "chaired by Acting Chief Constable Jo Bell" ... "The acting chief constable said"."""
+    for token in sentence:
+        if token.lemma_.lower() in SPEECH_LEMMAS and token.pos_ == "VERB":
+            subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
+            if subject is None:
+                return None
+            title = " ".join(t.text for t in subject.subtree if t.dep_ not in ("det", "poss", "punct"))
+            if len(title.split()) < 2:
+                return None  # "the chair", "the officer": too common to look up
+            found = re.findall(re.escape(title) + r"\s+((?:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?\s+)?[A-Z][a-z’'-]+"
+                               r"(?:[A-Z][a-z’'-]+)?)", doc.text[:sentence.start_char], re.IGNORECASE)
+            names = [clean_name(n) for n in found if len(clean_name(n).split()) >= 2]
+            return names[-1] if names else None
+    return None
 
 
 def find_quotes(doc: Doc) -> list[FoundQuote]:
@@ -175,6 +193,7 @@ def find_quotes(doc: Doc) -> list[FoundQuote]:
     """
     found: list[FoundQuote] = []
     people = known_people(doc)
+    sentences = list(doc.sents)
     last_speaker: str | None = None
     last_role: str | None = None
     for para in re.finditer(r"[^\n]+", doc.text):
@@ -187,6 +206,11 @@ def find_quotes(doc: Doc) -> list[FoundQuote]:
         if not quotes:
             if para_people and re.search(r"\b(?:said|added|told \w+)\s*:\s*$", text):
                 last_speaker, last_role = para_people[0][0], _role(text, para_people[0][0])
+            else:  # reported speech: "Jo Bell said the force ..." makes "she said" later hers
+                speaker = next((n for s in sentences if offset <= s.start_char < para.end()
+                                for n in [_subject_of_speech(s, offset, para_people)[0]] if n), None)
+                if speaker:
+                    last_speaker, last_role = speaker, _role(text, speaker)
             continue
         for quote in quotes:
             words = (quote.group(1) or quote.group(2) or quote.group(3) or "").strip()
