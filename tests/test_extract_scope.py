@@ -109,3 +109,8 @@ def test_dropped_charges_are_no_further_action(sentence):
     found = rows("PC Owen Tarrant of Essex Police was charged with assault in May.\n" + sentence + "\n")
     assert ("no-further-action", "Owen Tarrant") in found
     assert ("dismissal", "Owen Tarrant") not in found
+
+
+def test_lying_on_the_ground_is_no_dishonesty():
+    assert "dishonesty" not in categories(
+        "PC Nell Harker of Essex Police was dismissed after a hearing found she kicked a man lying on the ground.\n")
