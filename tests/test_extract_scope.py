@@ -114,3 +114,10 @@ def test_dropped_charges_are_no_further_action(sentence):
 def test_lying_on_the_ground_is_no_dishonesty():
     assert "dishonesty" not in categories(
         "PC Nell Harker of Essex Police was dismissed after a hearing found she kicked a man lying on the ground.\n")
+
+
+def test_an_investigation_said_to_go_on_is_ongoing_but_one_in_the_past_is_not():
+    ongoing = rows("PC Owen Tarrant of Essex Police is now under investigation for gross misconduct.\n")
+    assert ("investigation-ongoing", "Owen Tarrant") in ongoing
+    past = rows("PC Owen Tarrant of Essex Police resigned while he was under investigation.\n")
+    assert ("investigation-ongoing", "Owen Tarrant") not in past
