@@ -214,3 +214,13 @@ An investigation into a former chief constable of Dorset Police has found he has
 Julian Pryce, who led the force until he retired last year, will face no further action.
 """)
     assert set(found) == {"Julian Pryce"}
+
+
+def test_a_suspended_officer_is_serving_and_the_lead_gives_its_rank():
+    found = officers("""Constable suspended over stalking claims
+By Test Writer
+4 June 2024
+A West Yorkshire Police constable accused of stalking a woman has been suspended.
+Marek Lund, 29, of Leeds, denies the allegations.
+""")
+    assert (found["Marek Lund"]["status"], found["Marek Lund"]["rank"]) == ("serving", "Police Constable")

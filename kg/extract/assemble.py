@@ -258,6 +258,7 @@ class Builder:
                          and not re.search(r"\b(?:another|second|third|other|colleague)\b", officer.description or "")):
                 merged[officer.key] = same[0].key
                 same[0].force = same[0].force or officer.force
+                same[0].rank, same[0].status = same[0].rank or officer.rank, same[0].status or officer.status
         for index, keys in enumerate(self.refs):
             self.refs[index] = {merged.get(k, k) for k in keys}
         subjects = {merged.get(k, k) for k in subjects}

@@ -64,7 +64,7 @@ def add_implied_outcomes(facts: ArticleFacts) -> None:
 
 def update_statuses(facts: ArticleFacts) -> None:
     """Former for one or two subjects of an outcome that ends service (dismissed, resigned); serving
-    for a ranked officer the article says nothing else about."""
+    for a subject still in post (suspended, warned) or a ranked officer the article says nothing else about."""
     leaving = codes("outcomes", leaves_force=True)
     for outcome in facts.outcomes:
         if outcome.type in leaving and outcome.stage == "happened":
@@ -72,6 +72,13 @@ def update_statuses(facts: ArticleFacts) -> None:
                 subject = facts.subject(key)
                 if subject is not None and len(outcome.subjects) <= 2:
                     subject.status = "former"
+    in_post = codes("outcomes", in_post=True)
+    for outcome in facts.outcomes:
+        if outcome.type in in_post and outcome.stage == "happened":
+            for key in outcome.subjects:
+                subject = facts.subject(key)
+                if subject is not None and subject.status is None:
+                    subject.status = "serving"  # suspended, on restricted duties or warned: still in post
     for officer in facts.officers:
         if officer.status is None and officer.rank:
             officer.status = "serving"

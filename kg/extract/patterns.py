@@ -13,6 +13,7 @@ shows when the article does not say), ``leaves_force`` (the officer is no longer
 ``implies`` (the code of a step that must have come first: nobody is convicted or acquitted
 without being charged, so ``conviction`` implies ``criminal-charge``), ``decision`` (the
 sentence's subject is whoever decided, "the CPS decided not to charge", not the officer) and
+``in_post`` (the officer is serving: suspended, on restricted duties, warned) and
 ``not_of`` ("claims" or "allegations": the cue said of such a thing is no officer's outcome,
 "the charges were dismissed", "the allegation was not proven"; kg/extract/scope.py).
 The extractor's sets of codes come from these files through :func:`codes`, so adding an
@@ -58,6 +59,7 @@ class Rule:
     leaves_force: bool = False
     implies: str | None = None
     decision: bool = False
+    in_post: bool = False
     not_of: str | None = None
 
     def matches(self, text: str) -> re.Match | None:
@@ -91,6 +93,7 @@ def parse_rules(text: str, name: str) -> tuple[Rule, ...]:
                 leaves_force=_flag(item, "leaves_force"),
                 implies=item.get("implies"),
                 decision=_flag(item, "decision"),
+                in_post=_flag(item, "in_post"),
                 not_of=item.get("not_of"),
             )
         except (KeyError, ValueError, re.error) as error:
