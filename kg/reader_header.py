@@ -40,3 +40,26 @@ def is_filler(piece: str) -> bool:
     if re.match(r"(?i)^(?:posted|written|published)?\s*by\b", piece):
         return True
     return len(words) <= 4 and not re.search(r"[.!?]$", piece)
+
+
+def header_line(line: str, parse_date_line, parse_byline, add_dates, out, outlets: list[str]) -> bool:
+    """Take a header line that holds a date and a byline side by side or run together, with the
+    reader's own parsers (kg/reader_text.py): its dates and authors go into ``out``, its outlets
+    into ``outlets``. False, touching nothing, if it is not one."""
+    pieces = segments(line)
+    if len(pieces) < 2 and (not pieces or pieces[0] == line):
+        return False
+    parsed = [(piece, parse_date_line(piece), parse_byline(piece) if re.match(r"(?i)^by\b", piece) else None)
+              for piece in pieces]
+    if not any(dates or byline for _, dates, byline in parsed):
+        return False
+    if not all(dates or byline or is_filler(piece) for piece, dates, byline in parsed):
+        return False
+    for _, dates, byline in parsed:
+        if dates:
+            add_dates(out, *dates)
+        if byline:
+            out.authors.extend(byline.names)
+            add_dates(out, *byline.dates)
+            outlets.extend(byline.outlets)
+    return True

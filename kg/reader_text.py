@@ -19,7 +19,7 @@ from importlib import resources
 from dateutil import parser as date_parser
 from dateutil.parser import UnknownTimezoneWarning
 
-from kg.reader_header import is_filler, segments
+from kg.reader_header import header_line
 
 # Zone abbreviations printed by UK and US news sites, as UTC offsets in seconds.
 ZONES = {"GMT": 0, "UTC": 0, "UT": 0, "Z": 0, "BST": 3600, "CET": 3600, "CEST": 7200, "EST": -18000,
@@ -129,7 +129,8 @@ def clean(text: str) -> Cleaned:
             continue
         list_left = 0
         dates = parse_date_line(line)
-        if not dates and 0 < index < 30 and _header_line(line, out, byline_outlets):
+        if not dates and 0 < index < 30 and header_line(line, parse_date_line, parse_byline, _add_dates, out,
+                                                        byline_outlets):
             last = "date"
             continue
         if dates:
@@ -265,27 +266,6 @@ class Byline:
     names: list[str]
     dates: tuple = (None, None)
     outlets: list[str] = field(default_factory=list)
-
-
-def _header_line(line: str, out: Cleaned, outlets: list[str]) -> bool:
-    """Take a header line that holds a date and a byline side by side or run together
-    (kg/reader_header.py); False, touching nothing, if it is not one."""
-    pieces = segments(line)
-    if len(pieces) < 2 and (not pieces or pieces[0] == line):
-        return False
-    parsed = [(piece, parse_date_line(piece), parse_byline(piece) if _BY.match(piece) else None) for piece in pieces]
-    if not any(dates or byline for _, dates, byline in parsed):
-        return False
-    if not all(dates or byline or is_filler(piece) for piece, dates, byline in parsed):
-        return False
-    for _, dates, byline in parsed:
-        if dates:
-            _add_dates(out, *dates)
-        if byline:
-            out.authors.extend(byline.names)
-            _add_dates(out, *byline.dates)
-            outlets.extend(byline.outlets)
-    return True
 
 
 def parse_byline(line: str) -> Byline | None:
