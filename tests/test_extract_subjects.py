@@ -224,3 +224,13 @@ A West Yorkshire Police constable accused of stalking a woman has been suspended
 Marek Lund, 29, of Leeds, denies the allegations.
 """)
     assert (found["Marek Lund"]["status"], found["Marek Lund"]["rank"]) == ("serving", "Police Constable")
+
+
+def test_a_colleague_and_a_third_officer_named_after_a_comma_are_officers():
+    found = officers("""Jury splits verdicts on officers
+By Test Writer
+4 June 2024
+A jury found Officer Dale Renner of the Lakeside Police Department guilty of assault, while clearing his former colleague Ivo Sandoval of every charge.
+A grand jury had indicted Renner, Sandoval and a third officer, Lucy Harding, in 2021.
+""")
+    assert {"Dale Renner", "Ivo Sandoval", "Lucy Harding"} <= set(found)

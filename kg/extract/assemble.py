@@ -140,8 +140,9 @@ class Builder:
             for mention in group_mentions(text):
                 if not_a_subject_group(sentence, text, mention, [m for m, _ in spans]):
                     continue
-                if mention.size == 1 and any(mention.end <= m.start <= mention.end + 3 for m, _ in spans):
-                    named = next(m for m, _ in spans if mention.end <= m.start <= mention.end + 3)
+                beside = [m for m, _ in spans if mention.start < m.start <= mention.end + 3]
+                if mention.size == 1 and beside:
+                    named = beside[0]
                     officer = self.by_name[named.name]
                     officer.force = officer.force or mention.force
                     officer.status = officer.status or mention.status

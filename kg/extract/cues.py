@@ -9,7 +9,7 @@ import re
 
 from kg.extract.patterns import codes
 
-CUE = re.compile(r"\b(?:accused|alleg\w+|misconduct|investigat\w+|charged|convicted|guilty|jailed|sentenced|"
+CUE = re.compile(r"\b(?:accused|alleg\w+|misconduct|investigat\w+|charged|indicted|convicted|guilty|jailed|sentenced|"
                  r"suspended|dismissed|sacked|hearing|panel|court|trial|barred|warning|restricted|resigned|"
                  r"retired|case to answer|acquitted|cleared|admitted|denied|denies|inquiry|probe|arrested|"
                  r"offences?|breach\w*|disciplin\w+|referred|sent|shared|posted|made|messages|dealt with|moved|"

@@ -149,7 +149,8 @@ NAME_TAIL = re.compile(
 
 
 NOUN_BEFORE = re.compile(r"\b(?P<words>(?:former|ex-|serving|retired|killer|disgraced|rogue|corrupt)\s+)*"
-                         r"(?:(?-i:[A-Z][\w&'’-]*)\s+)?(?:cop|police ?officer|officer|policeman|policewoman)\s+$",
+                         r"(?:(?-i:[A-Z][\w&'’-]*)\s+)?(?:cop|police ?officer|officer|policeman|policewoman|"
+                         r"colleague),?\s+$",
                          re.IGNORECASE)
 
 
