@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
@@ -119,6 +120,7 @@ def _persons(doc: Doc, start: int, end: int, unquoted: str, people: dict[str, st
     return resolved
 
 
+@lru_cache(maxsize=1024)
 def _role(sentence_text: str, name: str) -> str | None:
     """The words around the speaker's name that say who they are."""
     after = re.search(re.escape(name) + r"(?:'s|’s)?\s*,\s*([^,“\"]{3,90}?)\s*,\s*(?:" + SPEECH_VERBS + r")\b",
@@ -154,13 +156,14 @@ def _subject_of_speech(sentence: Span, offset: int, people: list[tuple[str, int]
     return None, False
 
 
-def _speaker_by_parse(doc: Doc, sentence: Span, offset: int, end: int, people: list[tuple[str, int]]) -> str | None:
+def _speaker_by_parse(doc: Doc, sentences: list[Span], sentence: Span, offset: int, end: int,
+                      people: list[tuple[str, int]]) -> str | None:
     """The subject of the speech verb; for a role without a name ("Our regional director said ..."),
     the person named as a speaker in the next sentence of the paragraph ("Amanda Rowe added ...")."""
     name, by_role = _subject_of_speech(sentence, offset, people)
     if name or not by_role:
         return name
-    following = next((s for s in doc.sents if s.start_char >= sentence.end_char), None)
+    following = next((s for s in sentences if s.start_char >= sentence.end_char), None)
     if following is not None and following.start_char < end:
         name = _subject_of_speech(following, offset, people)[0]
     return name or _titled_earlier(doc, sentence)
@@ -195,7 +198,7 @@ def find_quotes(doc: Doc) -> list[FoundQuote]:
     people = known_people(doc)
     sentences = list(doc.sents)
     last_speaker: str | None = None
-    last_role: str | None = None
+    last_role: str | tuple[str, str] | None = None
     for para in re.finditer(r"[^\n]+", doc.text):
         text, offset = para.group(0), para.start()
         quotes = list(QUOTE_TEXT.finditer(text))
@@ -210,14 +213,14 @@ def find_quotes(doc: Doc) -> list[FoundQuote]:
                 speaker = next((n for s in sentences if offset <= s.start_char < para.end()
                                 for n in [_subject_of_speech(s, offset, para_people)[0]] if n), None)
                 if speaker:
-                    last_speaker, last_role = speaker, _role(text, speaker)
+                    last_speaker, last_role = speaker, (text, speaker)  # the role is looked up if quoted
             continue
         for quote in quotes:
             words = (quote.group(1) or quote.group(2) or quote.group(3) or "").strip()
-            sentence = next((s for s in doc.sents if s.start_char <= offset + quote.start() < s.end_char), None)
+            sentence = next((s for s in sentences if s.start_char <= offset + quote.start() < s.end_char), None)
             name = role = None
             if sentence is not None:
-                name = _speaker_by_parse(doc, sentence, offset, para.end(), para_people)
+                name = _speaker_by_parse(doc, sentences, sentence, offset, para.end(), para_people)
                 role = _role(text, name) if name else None
             for a, b in ([(sentence.start_char - offset, sentence.end_char - offset)] if sentence else []) + [(0, len(text))]:
                 if name:
@@ -233,7 +236,7 @@ def find_quotes(doc: Doc) -> list[FoundQuote]:
                     break
             if name is None and last_speaker and (PRONOUN_SPEECH.search(unquoted) or not unquoted.strip(" ,.")
                                                   or quote.start() == 0):
-                name, role = last_speaker, last_role
+                name, role = last_speaker, _role(*last_role) if isinstance(last_role, tuple) else last_role
             if not name or len(words.split()) < 1:
                 continue
             found.append(FoundQuote(speaker=name, text=words, role=role, start=offset + quote.start()))
