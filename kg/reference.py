@@ -42,7 +42,9 @@ FORCE_KINDS = {"territorial", "special"}
 SUCCESSORS = {"independent-office-for-police-conduct": "independent-police-complaints-commission",
               "fiosru-office-of-the-police-ombudsman": "garda-siochana-ombudsman-commission"}
 UNLISTED_SOURCE = "recognised by its form in an article; not in organisations.csv, no identifier verified"
+UNLISTED_LIMIT = 2000
 _UNLISTED: dict[str, Organisation] = {}
+_UNLISTED_VERSION = 0
 
 
 @dataclass(frozen=True)
@@ -112,12 +114,22 @@ def unlisted_force(name: str, aliases: tuple[str, ...] = ()) -> Organisation:
         merged = tuple(dict.fromkeys((*(known.aliases if known else ()), *aliases)))
         known = Organisation(key=key, name=name, kind="territorial", aliases=merged, police_uk_id=None,
                              wikidata=None, source=UNLISTED_SOURCE)
+        global _UNLISTED_VERSION
+        _UNLISTED.pop(key, None)
         _UNLISTED[key] = known
+        _UNLISTED_VERSION += 1
+        while len(_UNLISTED) > UNLISTED_LIMIT:  # bounded: the oldest go first (a batch's earlier articles)
+            _UNLISTED.pop(next(iter(_UNLISTED)))
     return known
 
 
 def unlisted() -> tuple[Organisation, ...]:
     return tuple(_UNLISTED.values())
+
+
+def unlisted_version() -> int:
+    """A number that changes whenever an unlisted force is registered (for caches of them)."""
+    return _UNLISTED_VERSION
 
 
 def reference_graph() -> rdflib.Graph:

@@ -120,3 +120,12 @@ Police opened a criminal investigation and charged the officer with assault.
 """)
     assert {row.get("force") for row in result["officers"]} == {"New Zealand Police"}
     assert ("New Zealand Police", "criminal") in {(row["body"], row["kind"]) for row in result["investigations"]}
+
+
+def test_the_registry_of_unlisted_forces_is_bounded():
+    from kg.reference import UNLISTED_LIMIT, unlisted, unlisted_force
+
+    for number in range(UNLISTED_LIMIT + 5):
+        unlisted_force(f"Placetown {number} Police Department")
+    assert len(unlisted()) == UNLISTED_LIMIT
+    assert unlisted()[-1].name == f"Placetown {UNLISTED_LIMIT + 4} Police Department"

@@ -21,7 +21,7 @@ from functools import lru_cache
 from kg.extract.cues import NAME_AGE, NON_POLICE_TITLE, OFFICER_CUE, SPEAKER_APPOSITION
 from kg.extract.patterns import NUMBER_WORDS, ORDINALS, number
 from kg.extract.quotes import clean_name
-from kg.reference import organisations, unlisted
+from kg.reference import organisations, unlisted, unlisted_version
 
 RANK_WORDS = {
     # abbreviations reporters use, beside the labels of the rank scheme
@@ -126,12 +126,24 @@ def find_force(text: str) -> tuple[str | None, tuple[int, int] | None]:
         match = pattern.search(text)
         if match and (best is None or match.start() < best[1][0]):
             best = (key, match.span())
-    for org in unlisted():  # forces named by form in this process's articles (kg/extract/forces.py)
-        for name in (org.name, *org.aliases):
-            match = re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)
-            if match and (best is None or match.start() <= best[1][0] or match.start() < best[1][1]):
-                best = (org.key, match.span())
+    pattern, keys = _unlisted_pattern(unlisted_version())  # forces named by form (kg/extract/forces.py)
+    match = pattern.search(text) if pattern else None
+    if match and (best is None or match.start() <= best[1][0] or match.start() < best[1][1]):
+        best = (keys[match.lastgroup], match.span())
     return best if best else (None, None)
+
+
+@lru_cache(maxsize=2)
+def _unlisted_pattern(version: int) -> tuple[re.Pattern | None, dict[str, str]]:
+    """One pattern for the names and short forms of the unlisted forces registered so far (``version``
+    is kg.reference.unlisted_version(), so the pattern is rebuilt only when one is added)."""
+    names = [(f"u{i}_{j}", name, org.key) for i, org in enumerate(unlisted())
+             for j, name in enumerate((org.name, *org.aliases))]
+    if not names:
+        return None, {}
+    names.sort(key=lambda item: len(item[1]), reverse=True)
+    pattern = re.compile("|".join(f"(?P<{group}>(?<![\\w-]){re.escape(name)}(?![\\w-]))" for group, name, _ in names))
+    return pattern, {group: key for group, _, key in names}
 
 
 def status_of(words: str) -> str | None:
