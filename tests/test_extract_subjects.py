@@ -77,7 +77,9 @@ def test_an_officer_harmed_by_someone_else_is_not_a_subject():
 By Test Writer
 3 April 2024
 PC Ansel Frome of Gwent Police was bitten by a man he was arresting in Newport.
-The man pleaded guilty to assaulting an emergency worker and was jailed for six months.
+The man threatened to assault the officer, then sank his teeth into PC Frome's hand.
+He pleaded guilty to assaulting an emergency worker and was jailed for six months.
+PC Frome has since moved to a role away from the front line.
 """)
     assert found == {}
 

@@ -212,12 +212,13 @@ class Builder:
 
     def subject_keys(self) -> set[str]:
         subjects: set[str] = set()
+        victims = self.victims()
         for index, text in enumerate(self.texts):
             if not self.refs[index] or SPEAKER_ONLY.match(text.strip()):
                 continue
             if not (CUE.search(text) or events.outcomes_in(text) or events.allegations_in(text)):
                 continue
-            for key in self.refs[index] - {"*"}:
+            for key in self.refs[index] - {"*"} - victims:
                 officer = next((o for o in self.facts.officers if o.key == key), None)
                 if officer and officer.name and (self._only_speaks(text, officer) or self._role_only(index, key)):
                     continue
@@ -226,6 +227,17 @@ class Builder:
 
     def first_sentence(self, key: str) -> int:
         return next((i for i, keys in enumerate(self.refs) if key in keys), len(self.refs))
+
+    def victims(self) -> set[str]:
+        """Named officers the article introduces as harmed by someone else ("PC Ann Lee was bitten by a
+        patient"): the article is about what was done to them, not by them."""
+        found = set()
+        for officer in self.facts.officers:
+            first = self.first_sentence(officer.key)
+            places = [(a, b) for a, b, k in self.located[first] if k == officer.key] if first < len(self.located) else []
+            if officer.name and places and scope.harmed(self.sentences[first], *places[0]):
+                found.add(officer.key)
+        return found
 
     def _role_only(self, index: int, key: str) -> bool:
         """Every mention of the officer in the sentence speaks, judges, chairs or is harmed (kg/extract/scope.py)."""

@@ -272,8 +272,8 @@ def role_only(sentence: Span, start: int, end: int) -> bool:
         return verb in ROLE_VERBS  # "chaired by Chief Constable Ann Lee"; not "bitten by ..."
     if token.dep_ in ("nsubjpass", "dobj") and head.lemma_.lower() in ("appoint", "assign", "task"):
         return True  # "a superintendent was appointed to investigate"
-    if token.dep_ in ("nsubjpass", "dobj") and head.lemma_.lower() in HARM_VERBS:
-        return True  # "PC Ann Lee was bitten", "punched PC Ann Lee"
+    if harmed(sentence, start, end):
+        return True  # "PC Ann Lee was bitten", "punched PC Ann Lee", "sank his teeth into PC Lee's arm"
     if clauses:
         return False  # "PC Ann Lee, who was sacked last year, said": the clause is about her
     if token.dep_ == "appos" and head.dep_ == "nsubj" and head.head.lemma_.lower() in ROLE_VERBS:
@@ -304,3 +304,21 @@ def did_something(sentence: Span, end: int) -> bool:
     if verb.lemma_.lower() in ROLE_VERBS | POLICING_VERBS:
         return False  # "when an officer asked him about it": policing, not misconduct
     return verb.tag_ in ("VBD", "VBN") and not any(c.dep_ == "aux" and c.lower_ in MODALS for c in verb.children)
+
+
+def harmed(sentence: Span, start: int, end: int) -> bool:
+    """True when the person named at sentence-relative [start, end) is on the receiving end of
+    violence: the passive subject or the object of a harm verb, or the owner of what it hit."""
+    token = _token_at(sentence, start, end)
+    if token is None:
+        return False
+    while token.dep_ in ("compound", "flat") and token.head != token:
+        token = token.head
+    if token.dep_ == "poss":
+        token = token.head  # "PC Lee's arm"
+    if token.dep_ in ("nsubjpass", "dobj") and token.head.lemma_.lower() in HARM_VERBS:
+        return True
+    if token.dep_ == "pobj" and token.head.dep_ == "prep" and token.head.lower_ in ("into", "at", "on") \
+            and token.head.head.lemma_.lower() in HARM_VERBS | {"sink", "throw", "hurl", "lunge", "swing"}:
+        return True
+    return False
