@@ -21,7 +21,8 @@ from spacy.tokens import Doc
 
 from kg.extract import events, quotes, scope
 from kg.extract.consolidate import consolidate, update_statuses
-from kg.extract.mentions import cipher_mentions, lead_officer_name, not_a_subject_group
+from kg.extract.mentions import (cipher_mentions, harmed_officers, lead_officer_name, not_a_subject_group,
+                                 only_speaks)
 from kg.extract.facts import Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome, Quote
 from kg.extract.officers import (Mention, find_force, group_mentions, list_continuation, named_mention,
                                  names_in_list, person_names, sentence_breakdown, unranked_officers)
@@ -212,7 +213,7 @@ class Builder:
 
     def subject_keys(self) -> set[str]:
         subjects: set[str] = set()
-        victims = self.victims()
+        victims = harmed_officers(self.facts.officers, self.sentences, self.located, self.first_sentence)
         for index, text in enumerate(self.texts):
             if not self.refs[index] or SPEAKER_ONLY.match(text.strip()):
                 continue
@@ -220,7 +221,7 @@ class Builder:
                 continue
             for key in self.refs[index] - {"*"} - victims:
                 officer = next((o for o in self.facts.officers if o.key == key), None)
-                if officer and officer.name and (self._only_speaks(text, officer) or self._role_only(index, key)):
+                if officer and officer.name and (only_speaks(text, officer.name) or self._role_only(index, key)):
                     continue
                 subjects.add(key)
         return subjects
@@ -228,26 +229,10 @@ class Builder:
     def first_sentence(self, key: str) -> int:
         return next((i for i, keys in enumerate(self.refs) if key in keys), len(self.refs))
 
-    def victims(self) -> set[str]:
-        """Named officers the article introduces as harmed by someone else ("PC Ann Lee was bitten by a
-        patient"): the article is about what was done to them, not by them."""
-        found = set()
-        for officer in self.facts.officers:
-            first = self.first_sentence(officer.key)
-            places = [(a, b) for a, b, k in self.located[first] if k == officer.key] if first < len(self.located) else []
-            if officer.name and places and scope.harmed(self.sentences[first], *places[0]):
-                found.add(officer.key)
-        return found
-
     def _role_only(self, index: int, key: str) -> bool:
         """Every mention of the officer in the sentence speaks, judges, chairs or is harmed (kg/extract/scope.py)."""
         places = [(a, b) for a, b, k in self.located[index] if k == key]
         return bool(places) and all(scope.role_only(self.sentences[index], a, b) for a, b in places)
-
-    @staticmethod
-    def _only_speaks(text: str, officer: Officer) -> bool:
-        surname = re.escape(officer.name.split()[-1])
-        return bool(re.search(surname + r"\b[^.]{0,120}\b(?:said|told|added)\b\s*[:,]?\s*$", text.strip()))
 
     def settle_subjects(self) -> set[str]:
         subjects = self.subject_keys()

@@ -111,3 +111,22 @@ def cipher_mentions(text: str, ciphers: dict[str, str], unnamed: list[Officer], 
         ciphers[letter] = key
         found.append((match.start(), match.end(), key))
     return found
+
+
+def only_speaks(text: str, name: str) -> bool:
+    """The sentence ends with the officer speaking: "..., Jo Bell said." """
+    surname = re.escape(name.split()[-1])
+    return bool(re.search(surname + r"\b[^.]{0,120}\b(?:said|told|added)\b\s*[:,]?\s*$", text.strip()))
+
+
+def harmed_officers(officers: list[Officer], sentences: list[Span], located: list[list[tuple[int, int, str]]],
+                    first_sentence) -> set[str]:
+    """Named officers the article introduces as harmed by someone else ("PC Ann Lee was bitten by a
+    patient"): the article is about what was done to them, not by them."""
+    found = set()
+    for officer in officers:
+        first = first_sentence(officer.key)
+        places = [(a, b) for a, b, k in located[first] if k == officer.key] if first < len(located) else []
+        if officer.name and places and scope.harmed(sentences[first], *places[0]):
+            found.add(officer.key)
+    return found
