@@ -76,6 +76,11 @@ def categories(body: str) -> set[str]:
     ("gave his sergeant an account that was false about where he had been", "dishonesty"),
     ("used incapacitant spray on a man who was already handcuffed", "violence-or-excessive-force"),
     ("wrote posts on social media that were discriminatory", "other-discrimination"),
+    ("used crude names for gay men in a group chat", "homophobia"),
+    ("made belittling jokes about female recruits", "misogyny"),
+    ("slapped a junior colleague on the bottom", "sexual-misconduct"),
+    ("tried to pursue an intimate relationship with a woman who had called for help", "abuse-of-position-for-sexual-purpose"),
+    ("misled the investigators about where she had been", "dishonesty"),
 ])
 def test_conduct_described_by_what_was_done(conduct, code):
     assert code in categories(f"PC Nell Harker of Essex Police was dismissed after a hearing found she {conduct}.\n")
