@@ -129,3 +129,15 @@ def test_the_registry_of_unlisted_forces_is_bounded():
         unlisted_force(f"Placetown {number} Police Department")
     assert len(unlisted()) == UNLISTED_LIMIT
     assert unlisted()[-1].name == f"Placetown {UNLISTED_LIMIT + 4} Police Department"
+
+
+def test_a_complaint_returned_to_the_force_is_the_forces_investigation():
+    result = summary("""Officer on restricted duties over texts
+By Test Writer
+3 April 2024
+A Dorset Police constable has been placed on restricted duties over offensive text messages.
+The IOPC decided the complaint should be investigated locally, so the inquiry is being carried out by Dorset Police.
+""")
+    bodies = {row["body"] for row in result["investigations"]}
+    assert "Dorset Police" in bodies
+    assert "Independent Office for Police Conduct" not in bodies

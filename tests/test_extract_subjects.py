@@ -236,3 +236,13 @@ A jury found Officer Dale Renner of the Lakeside Police Department guilty of ass
 A grand jury had indicted Renner, Sandoval and a third officer, Lucy Harding, in 2021.
 """)
     assert {"Dale Renner", "Ivo Sandoval", "Lucy Harding"} <= set(found)
+
+
+def test_the_lead_with_a_plain_rank_is_the_named_detective():
+    rows = summary("""Detective escapes the sack
+By Test Writer
+3 April 2024
+A detective inspector who slapped a colleague has been given a final written warning.
+Det Insp Rhys Calloway of Kent Police admitted the conduct at a misconduct hearing.
+""")["officers"]
+    assert [row.get("name") for row in rows] == ["Rhys Calloway"]

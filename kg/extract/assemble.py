@@ -40,6 +40,11 @@ def speaking_for(role: str | None) -> str | None:
         re.search(r"\b" + re.escape(a) + r"\b", role) for a in (o.name, *o.aliases))), None)
 
 
+def rank_compatible(a: str | None, b: str | None) -> bool:
+    """Ranks that may be one person's: equal, unknown, or one narrower ("detective-inspector", "inspector")."""
+    return a is None or b is None or a.endswith(b) or b.endswith(a)
+
+
 def compatible(a: str | None, b: str | None) -> bool:
     """Two attribute values that may describe the same officer: equal, or one unknown."""
     return a is None or b is None or a == b
@@ -248,7 +253,7 @@ class Builder:
             first = self.first_sentence(officer.key)
             beside = self.refs[first] if first < len(self.refs) else set()
             same = [o for o in named if compatible(officer.force, o.force) and compatible(officer.status, o.status)
-                    and compatible(officer.rank, o.rank)
+                    and rank_compatible(officer.rank, o.rank)
                     and o.key not in merged.values() and o.key not in beside]
             # the lead and the name it is given; or the only named officer it can be, named after it
             if same and (first <= 3 or same[0].name == self.lead_name or
@@ -378,7 +383,8 @@ class Builder:
         found_outcomes = {o.type for o in self.facts.outcomes}
         for inv in investigations.values():
             inv.subjects = inv.subjects or self.all_subjects()
-            inv.kinds = inv.kinds or events.default_kinds(found_outcomes, " ".join(self.texts))
+            inv.kinds = inv.kinds or events.default_kinds(found_outcomes, " ".join(
+                t for t, keys in zip(self.texts, self.refs) if keys))  # not a civilian's charge elsewhere
             self.facts.investigations.append(inv)
         update_statuses(self.facts)
 

@@ -20,7 +20,11 @@ NOT_INVESTIGATING = re.compile(
     r"returned (?:it|the (?:case|matter|referral)) to the force|referred (?:it |the matter )?back to|"
     r"decided (?:it )?did not need to investigate|would not investigate|will not investigate|"
     r"declined to investigate|not (?:be )?investigat(?:e|ing|ed) by|assessing whether|"
-    r"will (?:now )?decide whether|would decide whether|to decide whether", re.IGNORECASE)
+    r"will (?:now )?decide whether|would decide whether|to decide whether|"
+    r"(?:should|would|will|to) be investigated (?:locally|by the force)", re.IGNORECASE)
+# "... so the inquiry is being carried out by Lancashire Constabulary": the force that does investigate
+CARRIED_OUT_BY = re.compile(r"\b(?:carried out|conducted|handled|dealt with|led|investigated)\s+(?:locally\s+)?by\s+"
+                            r"(?:the\s+)?[A-Z]", re.IGNORECASE)
 CRIMINAL = re.compile(r"\bcriminal(?! record)|\boffences?\b|\bprosecut\w*|\bcharg(?:e|ed|es|ing)\b|\bcourt\b|"
                       r"\bfile (?:of evidence )?(?:to|with) (?:the )?(?:cps|pps|crown|public prosecution|procurator)|"
                       r"\bcrown prosecution\b|\bpublic prosecution service\b|\bprocurator fiscal\b|\bcrown office\b|"
@@ -138,6 +142,7 @@ def explicit_kinds(text: str) -> set[str]:
                  r"\bcharged\b[^.]{0,60}\b(?:following|after) (?:an?|the) (?:\w+ )?investigation|"
                  r"\bfile (?:of evidence )?(?:to|with|was passed to|was sent to|sent to)|\bcrown prosecution service\b|"
                  r"\bcps\b|\bpublic prosecution service\b|\bprocurator fiscal\b|\bfraud\b|"
+                 r"\bdirector of public prosecutions\b|\bdpp\b|\bbe prosecuted\b|"
                  r"\bwhether (?:he|she|they|the officers?) (?:had )?committed\b", text, re.IGNORECASE):
         kinds.add("criminal")
     if speaks_of_misconduct(text):
@@ -190,9 +195,15 @@ def investigation_in(unquoted: str, org_keys: list[str], article_force: str | No
     taken to be by `default_body`, the body of the article's last investigation.
     """
     text = TITLE_WITH_INVESTIGATIONS.sub(" ", unquoted)
+    orgs = by_key()
+    if INVESTIGATION.search(text) and NOT_INVESTIGATING.search(text) and CARRIED_OUT_BY.search(text):
+        forces = [k for k in org_keys if k in orgs and orgs[k].is_force]
+        after = find_force(text[CARRIED_OUT_BY.search(text).start():])[0]
+        if after or forces:  # returned to the force, which investigates
+            return InvestigationHit(body=after or forces[0], kinds=explicit_kinds(unquoted), subject_count=None,
+                                    status="ongoing" if re.search(r"\bis being\b", text) else None)
     if not INVESTIGATION.search(text) or NOT_INVESTIGATING.search(text) and not BOTH.search(text):
         return None
-    orgs = by_key()
     body = None
     bodies = [k for k in org_keys if k in orgs and orgs[k].kind == "oversight"]
     if "watchdog" in org_keys and not bodies:
