@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 from kg.extract import events, quotes, scope
 from kg.extract.consolidate import consolidate, update_statuses
 from kg.extract.mentions import (cipher_mentions, harmed_officers, lead_officer_name, not_a_subject_group,
-                                 only_speaks)
+                                 only_speaks, rank_compatible, speaking_for)
 from kg.extract.facts import Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome, Quote
 from kg.extract.officers import (Mention, find_force, group_mentions, list_continuation, named_mention,
                                  names_in_list, person_names, sentence_breakdown, unranked_officers)
@@ -30,19 +30,6 @@ from kg.extract.cues import (ALL_OF, ALLEGATION_CUE, BACK_REFERENCE, CUE, OFFICE
                             SPEAKER_ONLY)
 from kg.extract.patterns import blank_quotes
 from kg.reference import by_key
-
-
-def speaking_for(role: str | None) -> str | None:
-    """The force or body a speaker's role names ("a spokesperson for Kent Police")."""
-    if not role:
-        return None
-    return find_force(role)[0] or next((k for k, o in by_key().items() if o.kind != "territorial" and any(
-        re.search(r"\b" + re.escape(a) + r"\b", role) for a in (o.name, *o.aliases))), None)
-
-
-def rank_compatible(a: str | None, b: str | None) -> bool:
-    """Ranks that may be one person's: equal, unknown, or one narrower ("detective-inspector", "inspector")."""
-    return a is None or b is None or a.endswith(b) or b.endswith(a)
 
 
 def compatible(a: str | None, b: str | None) -> bool:

@@ -15,6 +15,7 @@ from kg.extract import scope
 from kg.extract.cues import APPOSITION_GAP, CUE, DISCIPLINE_VERB, NON_POLICE_TITLE, SPEAKER_APPOSITION, VICTIM_BEFORE
 from kg.extract.facts import Evidence, Officer
 from kg.extract.officers import RANK_WORDS, Mention, find_force, group_mentions, person_names
+from kg.reference import by_key
 
 # "Officer A", "PC B", "Constable AB": an officer the article does not name (not "Miss A", a civilian)
 CIPHER = re.compile(r"\b(?P<rank>Officer|Constable|PC|Sergeant|Sgt|DC|Detective Constable|Inspector)\s+"
@@ -130,3 +131,16 @@ def harmed_officers(officers: list[Officer], sentences: list[Span], located: lis
         if officer.name and places and scope.harmed(sentences[first], *places[0]):
             found.add(officer.key)
     return found
+
+
+def speaking_for(role: str | None) -> str | None:
+    """The force or body a speaker's role names ("a spokesperson for Kent Police")."""
+    if not role:
+        return None
+    return find_force(role)[0] or next((k for k, o in by_key().items() if o.kind != "territorial" and any(
+        re.search(r"\b" + re.escape(a) + r"\b", role) for a in (o.name, *o.aliases))), None)
+
+
+def rank_compatible(a: str | None, b: str | None) -> bool:
+    """Ranks that may be one person's: equal, unknown, or one narrower ("detective-inspector", "inspector")."""
+    return a is None or b is None or a.endswith(b) or b.endswith(a)
