@@ -24,7 +24,7 @@ from kg.extract.consolidate import consolidate, update_statuses
 from kg.extract.mentions import (cipher_mentions, harmed_officers, lead_officer_name, not_a_subject_group,
                                  only_speaks, rank_compatible, speaking_for)
 from kg.extract.facts import Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome, Quote
-from kg.extract.officers import (Mention, find_force, group_mentions, list_continuation, named_mention,
+from kg.extract.officers import (Mention, group_mentions, list_continuation, named_mention,
                                  names_in_list, person_names, sentence_breakdown, unranked_officers)
 from kg.extract.cues import (ALL_OF, ALLEGATION_CUE, BACK_REFERENCE, CUE, OFFICER_ONLY_OUTCOMES, PLURAL, RANK_NAME,
                             SPEAKER_ONLY)
