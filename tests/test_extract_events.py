@@ -34,14 +34,11 @@ He will be placed on the barred list.
 """
 
 
-def test_would_have_been_dismissed_is_no_outcome_in_the_outcomes_query():
+def test_would_have_been_dismissed_is_a_finding_in_the_graph_but_no_outcome_in_the_outcomes_query():
     rows = outcome_rows(WOULD_HAVE_BEEN)
     assert ("would-have-been-dismissed", "Dorian Vale") not in rows
     assert ("dismissal", "Dorian Vale") not in rows
     assert {("resigned", "Dorian Vale"), ("barred-list", "Dorian Vale")} <= set(rows)
-
-
-def test_would_have_been_dismissed_stays_in_the_graph_as_a_finding():
     result = extract_bytes(WOULD_HAVE_BEEN.encode("utf-8"), location="urn:pmkg:stdin")
     codes = {str(q.object.value) for q in result.quads() if q.predicate.value.endswith("outcomeType")}
     assert any(code.endswith("/would-have-been-dismissed") for code in codes)

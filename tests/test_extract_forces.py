@@ -50,8 +50,9 @@ def test_fiosru_succeeds_gsoc_in_the_reference_graph():
 
 
 def test_a_place_name_alone_is_no_force_outside_the_uk():
-    doc = load()("Victoria Hartley, who grew up in New Zealand, was charged.")
-    assert not {ent.ent_id_ for ent in doc.ents} & {"victoria-police", "new-zealand-police"}
+    doc = load()("Victoria Hartley, who grew up in New Zealand, joined New Zealand Police in 2015.")
+    keys = [ent.ent_id_ for ent in doc.ents]
+    assert "victoria-police" not in keys and keys.count("new-zealand-police") == 1
 
 
 UNLISTED = """Sergeant charged over arrest of teenager

@@ -25,7 +25,7 @@ def rows(body: str) -> set[tuple[str, str | None]]:
     "Two of the counts against Sgt Priya Marlow were dismissed by the judge on Monday.",
     "The chief said the conduct of Sgt Priya Marlow was so serious as to justify dismissal.",
     "Sgt Priya Marlow could be sacked if the allegations are proven.",
-    "The chief recommended that the board fire Sgt Priya Marlow.",
+    "The chief recommended that Sgt Priya Marlow be dismissed by the board.",
     "Sgt Priya Marlow was not dismissed and remains in post.",
     "Sgt Priya Marlow was given a final written warning rather than dismissal.",
     "If Sgt Priya Marlow commits any further misconduct, she will be dismissed.",
@@ -71,7 +71,7 @@ def categories(body: str) -> set[str]:
 
 @pytest.mark.parametrize("conduct,code", [
     ("sent text messages to a friend using vile terms for people of Somali heritage", "racism"),
-    ("sent text messages to a friend using vile terms for people of Somali heritage", "offensive-communications"),
+    ("texted a friend vile terms for people of Somali heritage", "offensive-communications"),
     ("secretly took pictures of a colleague in the locker room", "covert-recording"),
     ("gave his sergeant an account that was false about where he had been", "dishonesty"),
     ("used incapacitant spray on a man who was already handcuffed", "violence-or-excessive-force"),

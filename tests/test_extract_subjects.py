@@ -190,12 +190,15 @@ A sergeant was given a written warning for failing to challenge them.
 
 
 def test_officers_in_general_are_nobody():
-    assert unnamed("""Constable sacked for lying
+    rows = summary("""Constable sacked for lying
 By Test Writer
 3 April 2024
 PC Ada Wren of Kent Police was dismissed for lying about overtime.
-The chief constable said every complaint about an officer is taken seriously.
-""") == []
+"Honesty matters," said Dep Ch Con Ruth Ambler.
+The deputy chief constable said every complaint about an officer is taken seriously.
+""")
+    assert [row.get("name") for row in rows["officers"]] == ["Ada Wren"]
+    assert [row["speaker"] for row in rows["quotes"]] == ["Ruth Ambler"]
 
 
 def test_the_victim_named_in_the_lead_is_not_the_lead_officer():
@@ -203,9 +206,10 @@ def test_the_victim_named_in_the_lead_is_not_the_lead_officer():
 By Test Writer
 3 April 2024
 A Kent Police constable has been dismissed for lying about the arrest of Elias Fenwick, who died in custody.
-PC Bryn Talley, 41, had denied giving a false account.
+Bryn Talley, 41, of Maidstone, had denied giving a false account.
 """)
     assert set(found) == {"Bryn Talley"}
+    assert found["Bryn Talley"]["rank"] == "Police Constable"  # the lead's rank passes to the name
 
 
 def test_a_career_in_a_relative_clause_is_no_chairing_role():
