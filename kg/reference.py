@@ -6,7 +6,7 @@ every store and the extractor's gazetteer of organisation names and aliases.
 Identifiers (data.police.uk ids, Wikidata items) are facts: each row says in
 its `source` column where they were checked, and a blank means not verified.
 
-A force the file does not list, named in an article by its form ("Aurora
+A force the file does not list, named in an article by its form ("Brookvale
 Police Department", "Pima County Sheriff's Office"), is registered for the
 process with `unlisted_force` (kg/extract/forces.py finds them) and gets an
 IRI of its own minted from its name; `by_key` then knows it like a listed one.

@@ -37,6 +37,6 @@ def test_she_said_after_a_paragraph_of_reported_speech_is_the_reporters_subject(
 
 
 def test_a_speaker_called_by_the_title_given_earlier():
-    assert speakers("The hearing was chaired by Acting Chief Constable Osian Pryce.\n\n"
+    assert speakers("The hearing was chaired by Acting Chief Constable Osian Treharne.\n\n"
                     "The acting chief constable said the conduct \"fell far below\" what was expected.\n") == [
-        "Osian Pryce"]
+        "Osian Treharne"]

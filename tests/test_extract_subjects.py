@@ -76,10 +76,10 @@ def test_an_officer_harmed_by_someone_else_is_not_a_subject():
     found = officers("""Man sentenced for biting constable
 By Test Writer
 3 April 2024
-PC Ansel Frome of Gwent Police was bitten by a man he was arresting in Newport.
-The man threatened to assault the officer, then sank his teeth into PC Frome's hand.
+PC Ansel Pickford of Gwent Police was bitten by a man he was arresting in Newport.
+The man threatened to assault the officer, then sank his teeth into PC Pickford's hand.
 He pleaded guilty to assaulting an emergency worker and was jailed for six months.
-PC Frome has since moved to a role away from the front line.
+PC Pickford has since moved to a role away from the front line.
 """)
     assert found == {}
 
@@ -141,13 +141,13 @@ DEFINITE_LEAD = """Former chief constable under investigation
 By Test Writer
 3 April 2024
 The former chief constable of Dorset Police is now under investigation for potential gross misconduct, the police watchdog has confirmed.
-Julian Pryce announced his retirement in May, and the investigation began the next day.
+Graham Whitcombe announced his retirement in May, and the investigation began the next day.
 """
 
 
 def test_a_definite_lead_takes_the_name_given_next():
     result = summary(DEFINITE_LEAD)
-    assert {row["name"] for row in result["officers"]} == {"Julian Pryce"}
+    assert {row["name"] for row in result["officers"]} == {"Graham Whitcombe"}
     assert {(row["body"], row["kind"]) for row in result["investigations"]} == {
         ("Independent Office for Police Conduct", "misconduct")}
 
@@ -217,9 +217,9 @@ def test_a_career_in_a_relative_clause_is_no_chairing_role():
 By Test Writer
 3 April 2024
 An investigation into a former chief constable of Dorset Police has found he has no case to answer.
-Julian Pryce, who led the force until he retired last year, will face no further action.
+Graham Whitcombe, who led the force until he retired last year, will face no further action.
 """)
-    assert set(found) == {"Julian Pryce"}
+    assert set(found) == {"Graham Whitcombe"}
 
 
 def test_a_suspended_officer_is_serving_and_the_lead_gives_its_rank():
@@ -247,6 +247,6 @@ def test_the_lead_with_a_plain_rank_is_the_named_detective():
 By Test Writer
 3 April 2024
 A detective inspector who slapped a colleague has been given a final written warning.
-Det Insp Rhys Calloway of Kent Police admitted the conduct at a misconduct hearing.
+Det Insp Idwal Calloway of Kent Police admitted the conduct at a misconduct hearing.
 """)["officers"]
-    assert [row.get("name") for row in rows] == ["Rhys Calloway"]
+    assert [row.get("name") for row in rows] == ["Idwal Calloway"]

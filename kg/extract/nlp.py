@@ -77,9 +77,9 @@ def paragraph_breaks(doc: Doc) -> Doc:
 
 @Language.component("pmkg_unlisted_forces")
 def unlisted_forces(doc: Doc) -> Doc:
-    """Tag forces named by their form ("Aurora Police Department") as ORG with their minted key.
+    """Tag forces named by their form ("Brookvale Police Department") as ORG with their minted key.
 
-    The longer name wins over a listed alias inside it ("Indianapolis Metropolitan Police
+    The longer name wins over a listed alias inside it ("Riverton Metropolitan Police
     Department" is not the Metropolitan Police)."""
     found = find_by_form(doc.text)
     if not found:

@@ -1,7 +1,7 @@
 """Officers and unnamed groups of officers in one article.
 
 Rules, each small:
-- rank + name: "PC Nathan Corbishley", "former Sergeant Darren Pryce";
+- rank + name: "PC Jo Bell", "former Sergeant Tom Hart";
 - name + apposition: "Gary Lambourne, 47, a former Met constable";
 - counted groups: "five serving officers", "a former Met officer", "a sixth officer",
   with breakdowns ("three of whom serve with the Met, one with Kent Police");
@@ -169,7 +169,7 @@ NOUN_BEFORE = re.compile(r"\b(?P<words>(?:former|ex-|serving|retired|killer|disg
 def rank_before(text: str, start: int) -> tuple[str | None, str | None, int]:
     """The rank written just before `start` ("former PC "), its status word, and where it starts.
 
-    An officer noun counts as a rank-less title: "killer cop Wayne Couzens".
+    An officer noun counts as a rank-less title: "killer cop Jo Bell".
     """
     window = text[max(0, start - 45):start]
     match = RANK_RE.search(window)

@@ -159,7 +159,7 @@ def _subject_of_speech(sentence: Span, offset: int, people: list[tuple[str, int]
 def _speaker_by_parse(doc: Doc, sentences: list[Span], sentence: Span, offset: int, end: int,
                       people: list[tuple[str, int]]) -> str | None:
     """The subject of the speech verb; for a role without a name ("Our regional director said ..."),
-    the person named as a speaker in the next sentence of the paragraph ("Amanda Rowe added ...")."""
+    the person named as a speaker in the next sentence of the paragraph ("Jo Bell added ...")."""
     name, by_role = _subject_of_speech(sentence, offset, people)
     if name or not by_role:
         return name

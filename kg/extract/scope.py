@@ -207,7 +207,7 @@ def happened_to(sentence: Span, start: int, end: int, code: str, located: list[t
     if any(t.lower_ in OFFICER_WORDS or t.pos_ == "PRON" for t in words):
         return None
     if any(t.ent_type_ == "PERSON" for t in words):
-        return []  # "Couzens was jailed": not one of the officers the article is about
+        return []  # "Feld was jailed": not one of the officers the article is about
     token = _token_at(sentence, start, end)
     heads = [t for t in words if t.dep_ not in CORE_DEPS or t.head not in words]
     if token is not None and token == _verb(token) and heads and all(t.pos_ == "NOUN" for t in heads):
@@ -236,7 +236,7 @@ ROLE_VERBS = {"say", "tell", "add", "explain", "describe", "state", "find", "rul
               "write", "urge", "warn", "insist", "order", "recommend", "chair", "lead", "head", "oversee",
               "decide", "determine", "sentence", "direct", "refer", "investigate", "review", "stress",
               "emphasise", "emphasize", "reply", "respond", "argue", "believe", "hope", "pay"}
-# In a relative clause, the roles of people who run proceedings ("Nick Dean, who chaired it"), not a
+# In a relative clause, the roles of people who run proceedings ("Jo Bell, who chaired it"), not a
 # career ("Jo Bell, who led the force until 2024").
 CLAUSE_ROLE_VERBS = {"chair", "preside", "hear", "investigate", "review", "represent", "prosecute", "sentence"}
 # Verbs done to a victim: an officer who is their object is harmed, not accused.
@@ -262,7 +262,7 @@ def role_only(sentence: Span, start: int, end: int) -> bool:
         token = token.head
     clauses = [c for c in token.children if c.dep_ in ("relcl", "acl")]
     if any(c.lemma_.lower() in CLAUSE_ROLE_VERBS for c in clauses):
-        return True  # "Nick Dean, who chaired it, ruled ..."
+        return True  # "Jo Bell, who chaired it, ruled ..."
     parts = sentence.text[end:end + 60].lower().split(",")
     if len(parts) > 1 and not parts[0].strip() and any(role in parts[1] for role in ROLE_APPOSITION):
         return True  # "Det Supt Ann Lee, head of professional standards, said"
@@ -277,7 +277,7 @@ def role_only(sentence: Span, start: int, end: int) -> bool:
     if clauses:
         return False  # "PC Ann Lee, who was sacked last year, said": the clause is about her
     if token.dep_ == "appos" and head.dep_ == "nsubj" and head.head.lemma_.lower() in ROLE_VERBS:
-        return True  # "The then chief constable, Nick Dean, ruled"
+        return True  # "The then chief constable, Jo Bell, ruled"
     return token.dep_ == "nsubj" and head.lemma_.lower() in ROLE_VERBS
 
 
