@@ -19,6 +19,8 @@ from importlib import resources
 from dateutil import parser as date_parser
 from dateutil.parser import UnknownTimezoneWarning
 
+from kg.reader_header import header_line
+
 # Zone abbreviations printed by UK and US news sites, as UTC offsets in seconds.
 ZONES = {"GMT": 0, "UTC": 0, "UT": 0, "Z": 0, "BST": 3600, "CET": 3600, "CEST": 7200, "EST": -18000,
          "EDT": -14400, "CST": -21600, "CDT": -18000, "MST": -25200, "MDT": -21600, "PST": -28800,
@@ -127,6 +129,10 @@ def clean(text: str) -> Cleaned:
             continue
         list_left = 0
         dates = parse_date_line(line)
+        if not dates and 0 < index < 30 and header_line(line, parse_date_line, parse_byline, _add_dates, out,
+                                                        byline_outlets):
+            last = "date"
+            continue
         if dates:
             _add_dates(out, *(dates if keyword != "updated" else (None, dates[0] or dates[1])))
             if last == "kept" and len(out.lines) > 1 and name_above_date is None and person_name(out.lines[-1]):

@@ -5,6 +5,11 @@ This one file is the source of truth for both the reference graph loaded into
 every store and the extractor's gazetteer of organisation names and aliases.
 Identifiers (data.police.uk ids, Wikidata items) are facts: each row says in
 its `source` column where they were checked, and a blank means not verified.
+
+A force the file does not list, named in an article by its form ("Brookvale
+Police Department", "Pima County Sheriff's Office"), is registered for the
+process with `unlisted_force` (kg/extract/forces.py finds them) and gets an
+IRI of its own minted from its name; `by_key` then knows it like a listed one.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from importlib.resources import files
 import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 
+from kg.identity import slug
 from kg.namespaces import GRAPH, ID, PMKG
 
 REFERENCE_GRAPH = GRAPH + "reference"
@@ -32,7 +38,13 @@ CLASS_OF_KIND = {
 }
 FORCE_KINDS = {"territorial", "special"}
 # Predecessors, by key: the IOPC took over from the IPCC on 8 January 2018.
-SUCCESSORS = {"independent-office-for-police-conduct": "independent-police-complaints-commission"}
+# Fiosrú took over from the Garda Síochána Ombudsman Commission on 2 April 2025.
+SUCCESSORS = {"independent-office-for-police-conduct": "independent-police-complaints-commission",
+              "fiosru-office-of-the-police-ombudsman": "garda-siochana-ombudsman-commission"}
+UNLISTED_SOURCE = "recognised by its form in an article; not in organisations.csv, no identifier verified"
+UNLISTED_LIMIT = 2000
+_UNLISTED: dict[str, Organisation] = {}
+_UNLISTED_VERSION = 0
 
 
 @dataclass(frozen=True)
@@ -78,8 +90,46 @@ def organisations() -> tuple[Organisation, ...]:
     return tuple(rows)
 
 
-def by_key() -> dict[str, Organisation]:
+@lru_cache(maxsize=1)
+def _listed() -> dict[str, Organisation]:
     return {org.key: org for org in organisations()}
+
+
+def by_key() -> dict[str, Organisation]:
+    """The listed organisations and the unlisted forces registered in this process, by key."""
+    return {**_listed(), **_UNLISTED} if _UNLISTED else dict(_listed())
+
+
+def unlisted_force(name: str, aliases: tuple[str, ...] = ()) -> Organisation:
+    """Register a force the file does not list, named by its form; its key is minted from its name.
+
+    The same name gives the same key in every process, so two articles about one
+    department share its IRI. A name that is a listed organisation's gives that one.
+    """
+    key = slug(name, limit=80)
+    if key in _listed():
+        return _listed()[key]
+    known = _UNLISTED.get(key)
+    if known is None or not set(aliases) <= set(known.aliases):
+        merged = tuple(dict.fromkeys((*(known.aliases if known else ()), *aliases)))
+        known = Organisation(key=key, name=name, kind="territorial", aliases=merged, police_uk_id=None,
+                             wikidata=None, source=UNLISTED_SOURCE)
+        global _UNLISTED_VERSION
+        _UNLISTED.pop(key, None)
+        _UNLISTED[key] = known
+        _UNLISTED_VERSION += 1
+        while len(_UNLISTED) > UNLISTED_LIMIT:  # bounded: the oldest go first (a batch's earlier articles)
+            _UNLISTED.pop(next(iter(_UNLISTED)))
+    return known
+
+
+def unlisted() -> tuple[Organisation, ...]:
+    return tuple(_UNLISTED.values())
+
+
+def unlisted_version() -> int:
+    """A number that changes whenever an unlisted force is registered (for caches of them)."""
+    return _UNLISTED_VERSION
 
 
 def reference_graph() -> rdflib.Graph:

@@ -19,28 +19,19 @@ from collections import Counter
 
 from spacy.tokens import Doc
 
-from kg.extract import events, quotes
-from kg.extract.facts import (Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome,
-                              Quote)
-from kg.extract.officers import (Mention, find_force, group_mentions, named_mention, person_names,
-                                 sentence_breakdown, unranked_officers)
-from kg.extract.cues import (
-    CUE,
-    BACK_REFERENCE,
-    SPEAKER_ONLY,
-    RANK_NAME,
-    ALL_OF,
-    OFFICER_ONLY_OUTCOMES,
-    PLURAL,
-    DISCIPLINE_VERB,
-    ALLEGATION_CUE,
-    APPOSITION_GAP,
-    VICTIM_BEFORE,
-    INVESTIGATOR,
-)
-from kg.extract.patterns import blank_quotes, codes
+from kg.extract import events, quotes, scope
+from kg.extract.consolidate import consolidate, update_statuses
+from kg.extract.mentions import (cipher_mentions, harmed_officers, lead_officer_name, not_a_subject_group,
+                                 only_speaks, rank_compatible, speaking_for)
+from kg.extract.facts import Allegation, ArticleFacts, Evidence, Group, Investigation, Officer, Outcome, Quote
+from kg.extract.officers import (Mention, group_mentions, list_continuation, named_mention,
+                                 names_in_list, person_names, sentence_breakdown, unranked_officers)
+from kg.extract.cues import (ALL_OF, ALLEGATION_CUE, BACK_REFERENCE, CUE, OFFICER_ONLY_OUTCOMES, PLURAL, RANK_NAME,
+                            SPEAKER_ONLY)
+from kg.extract.patterns import blank_quotes
 from kg.extract.spans import sentence_ents
 from kg.reference import by_key
+
 
 def compatible(a: str | None, b: str | None) -> bool:
     """Two attribute values that may describe the same officer: equal, or one unknown."""
@@ -56,8 +47,11 @@ class Builder:
         self.facts = ArticleFacts()
         self.by_name: dict[str, Officer] = {}
         self.refs: list[set[str]] = []          # officer/group keys each sentence refers to
+        self.lead_name: str | None = None       # the name the lead's unnamed officer is given
+        self.located: list[list[tuple[int, int, str]]] = []  # where in each sentence (start, end, key)
         self.groups_seen: list[tuple[Group, int]] = []
         self.unnamed: list[Officer] = []
+        self.ciphers: dict[str, str] = {}       # "A" of "Officer A" -> the officer's key
         forces = Counter(e.ent_id_ for e in doc.ents if e.ent_id_ in by_key() and by_key()[e.ent_id_].is_force)
         # the article's force: the only one named, or one named in at least two thirds of the mentions
         top = forces.most_common(1)[0] if forces else None
@@ -65,6 +59,9 @@ class Builder:
         self.main_force = forces.most_common(1)[0][0] if forces else None
         bodies = [e.ent_id_ for e in doc.ents if e.ent_id_ in by_key() and by_key()[e.ent_id_].kind == "oversight"]
         self.oversight_body = bodies[0] if bodies else None
+        if not forces and self.oversight_body in events.FORCE_OF_BODY:
+            # "Police said ..." in an article about the IPCA: the one force that body oversees
+            self.article_force = self.main_force = events.FORCE_OF_BODY[self.oversight_body]
 
     # -- step 1: mentions ----------------------------------------------------------
 
@@ -94,72 +91,67 @@ class Builder:
     def find_mentions(self) -> None:
         last: str | None = None
         unranked = unranked_officers(self.sentences, self.texts)
+        self.lead_name = lead_officer_name(self.sentences, self.texts)
+        if self.lead_name:
+            unranked.add(self.lead_name)
         for index, sentence in enumerate(self.sentences):
             text = self.texts[index]
             keys: set[str] = set()
+            located: list[tuple[int, int, str]] = []
             spans = []
-            for name, start, end in person_names(sentence, text):
+            names = person_names(sentence, text)
+            names += [(m.group("name"), m.start("name"), m.end("name")) for m in RANK_NAME.finditer(text)
+                      if not any(n == m.group("name") or s <= m.start("name") < e for n, s, e in names)]
+            for name, start, end in sorted(names, key=lambda found: found[1]):
                 mention = named_mention(text, start, end, name)
+                if mention is None and spans:
+                    mention = list_continuation(text, spans[-1][0], start, end, name)
                 if mention is None and name in unranked:
                     age = re.match(r"^,\s*(\d{2}),", text[end:end + 6])
                     mention = Mention(start=start, end=end, name=name, age=int(age.group(1)) if age else None,
                                       text=name)
                 if mention:
                     spans.append((mention, start))
-            for match in RANK_NAME.finditer(text):
-                if not any(m.name == match.group("name") for m, _ in spans):
-                    mention = named_mention(text, match.start("name"), match.end("name"), match.group("name"))
-                    if mention:
-                        spans.append((mention, match.start()))
+                    spans += [(m, m.start) for m in names_in_list(text, mention)
+                              if not any(m.name == known.name for known, _ in spans)]
             for mention, _ in spans:
                 officer = self.officer_for(mention, index)
                 keys.add(officer.key)
-                last = officer.key
+                located.append((mention.start, mention.end, officer.key))
+                if not scope.role_only(sentence, mention.start, mention.end):
+                    last = officer.key  # "he", "the officer" later: not a chair or a speaker
             for name, officer in self.by_name.items():
-                if officer.key not in keys and re.search(r"\b" + re.escape(name.split()[-1]) + r"\b", text):
-                    keys.add(officer.key)
-                    last = officer.key
+                for match in re.finditer(r"\b" + re.escape(name.split()[-1]) + r"\b", text):
+                    located.append((match.start(), match.end(), officer.key))
+                    if officer.key not in keys:
+                        keys.add(officer.key)
+                        if not scope.role_only(sentence, match.start(), match.end()):
+                            last = officer.key
+            for start, end, key in cipher_mentions(text, self.ciphers, self.unnamed, last,
+                                                   self.evidence(index, "rule:officer/cipher")):
+                keys.add(key)
+                located.append((start, end, key))
             for mention in group_mentions(text):
-                if mention.size == 1 and any(0 <= mention.start - m.end <= 12 and APPOSITION_GAP.match(
-                        text[m.end:mention.start]) for m, _ in spans):
-                    continue  # "Gary Lambourne, 47, a former Met constable": an apposition
-                if VICTIM_BEFORE.search(text[max(0, mention.start - 30):mention.start]) or \
-                        self.object_of_other_verb(index, mention):
-                    continue  # "assaulted a BTP officer", "harassed three officers": not subjects
-                if re.search(r"\b(?:chief|assistant|deputy|commissioner|superintendent)\b", mention.text.lower()
-                             .split(" of ")[0]) and mention.size == 1:
-                    continue  # a senior officer chairing or speaking
-                if mention.size == 1 and not (mention.force or mention.status or mention.ordinal or mention.rank) \
-                        and not re.match(r"\s+(?:has|had|was|is|who|were)\b", text[mention.end:]):
-                    continue  # "a police officer" in a general remark
-                if mention.size == 1 and any(mention.end <= m.start <= mention.end + 3 for m, _ in spans):
-                    named = next(m for m, _ in spans if mention.end <= m.start <= mention.end + 3)
+                if not_a_subject_group(sentence, text, mention, [m for m, _ in spans]):
+                    continue
+                beside = [m for m, _ in spans if mention.start < m.start <= mention.end + 3]
+                if mention.size == 1 and beside:
+                    named = beside[0]
                     officer = self.by_name[named.name]
                     officer.force = officer.force or mention.force
                     officer.status = officer.status or mention.status
                     continue  # "a third Met officer, PC Ross Whitlock": the named officer
-                keys.add(self.group_for(mention, index))
+                key = self.group_for(mention, index)
+                keys.add(key)
+                located.append((mention.start, mention.end, key))
             self.attach_breakdown(sentence_breakdown(text), index, keys)
             if not keys and last and BACK_REFERENCE.search(text):
                 keys.add(last)
+                located.extend((m.start(), m.end(), last) for m in BACK_REFERENCE.finditer(text))
+            self.located.append(located)
             if not keys and ALL_OF.search(text):
                 keys.add("*")
             self.refs.append(keys)
-
-    def object_of_other_verb(self, index: int, mention: Mention) -> bool:
-        """True when the mention's noun is the object of a verb that is not about discipline
-        ("harassed three female officers", "reported it to a sergeant")."""
-        sentence = self.sentences[index]
-        token = next((t for t in sentence if t.idx - sentence.start_char <= mention.end - 1 < t.idx
-                      - sentence.start_char + len(t.text)), None)
-        if token is None or token.dep_ not in ("dobj", "pobj", "dative"):
-            return False
-        head = token.head
-        if token.dep_ == "pobj":
-            if head.lower_ not in ("to", "towards", "at", "on"):
-                return False
-            head = head.head
-        return head.pos_ == "VERB" and not DISCIPLINE_VERB.match(head.lemma_.lower())
 
     def attach_breakdown(self, parts: list[Mention], index: int, keys: set[str]) -> None:
         """Give a counted group without parts the breakdown a later sentence states."""
@@ -214,14 +206,15 @@ class Builder:
 
     def subject_keys(self) -> set[str]:
         subjects: set[str] = set()
+        victims = harmed_officers(self.facts.officers, self.sentences, self.located, self.first_sentence)
         for index, text in enumerate(self.texts):
             if not self.refs[index] or SPEAKER_ONLY.match(text.strip()):
                 continue
             if not (CUE.search(text) or events.outcomes_in(text) or events.allegations_in(text)):
                 continue
-            for key in self.refs[index] - {"*"}:
+            for key in self.refs[index] - {"*"} - victims:
                 officer = next((o for o in self.facts.officers if o.key == key), None)
-                if officer and officer.name and (INVESTIGATOR.search(text) or self._only_speaks(text, officer)):
+                if officer and officer.name and (only_speaks(text, officer.name) or self._role_only(index, key)):
                     continue
                 subjects.add(key)
         return subjects
@@ -229,10 +222,10 @@ class Builder:
     def first_sentence(self, key: str) -> int:
         return next((i for i, keys in enumerate(self.refs) if key in keys), len(self.refs))
 
-    @staticmethod
-    def _only_speaks(text: str, officer: Officer) -> bool:
-        surname = re.escape(officer.name.split()[-1])
-        return bool(re.search(surname + r"\b[^.]{0,120}\b(?:said|told|added)\b\s*[:,]?\s*$", text.strip()))
+    def _role_only(self, index: int, key: str) -> bool:
+        """Every mention of the officer in the sentence speaks, judges, chairs or is harmed (kg/extract/scope.py)."""
+        places = [(a, b) for a, b, k in self.located[index] if k == key]
+        return bool(places) and all(scope.role_only(self.sentences[index], a, b) for a, b in places)
 
     def settle_subjects(self) -> set[str]:
         subjects = self.subject_keys()
@@ -248,10 +241,15 @@ class Builder:
             first = self.first_sentence(officer.key)
             beside = self.refs[first] if first < len(self.refs) else set()
             same = [o for o in named if compatible(officer.force, o.force) and compatible(officer.status, o.status)
+                    and rank_compatible(officer.rank, o.rank)
                     and o.key not in merged.values() and o.key not in beside]
-            if same and first <= 3:  # the lead: headline, standfirst or first paragraph
+            # the lead and the name it is given; or the only named officer it can be, named after it
+            if same and (first <= 3 or same[0].name == self.lead_name or
+                         len(same) == 1 and len(named) == 1
+                         and not re.search(r"\b(?:another|second|third|other|colleague)\b", officer.description or "")):
                 merged[officer.key] = same[0].key
                 same[0].force = same[0].force or officer.force
+                same[0].rank, same[0].status = same[0].rank or officer.rank, same[0].status or officer.status
         for index, keys in enumerate(self.refs):
             self.refs[index] = {merged.get(k, k) for k in keys}
         subjects = {merged.get(k, k) for k in subjects}
@@ -261,9 +259,10 @@ class Builder:
             officer.force = officer.force or (self.main_force if officer.name else self.article_force)
         # a counted group whose officers the article names: "Two Met officers sacked" ... "PC A and PC B"
         for group, _ in self.groups_seen:
-            if group.key not in subjects or group.parts or group.force is None:
+            force = group.force or self.article_force
+            if group.key not in subjects or group.parts or force is None:
                 continue
-            same = [o for o in self.facts.officers if compatible(o.force, group.force)]
+            same = sorted((o for o in self.facts.officers if compatible(o.force, force)), key=lambda o: not o.name)
             if len(same) >= group.size:
                 group.members = [o.key for o in same[:group.size]]
         # a count that adds up the other subjects is their total
@@ -275,7 +274,8 @@ class Builder:
             others = [g for g in groups.values() if g.key in subjects and g.key != group.key
                       and g.key not in group.parts and g.key not in parts and not g.members]
             people = len(self.facts.officers) + sum(g.size for g in others)
-            if group.parts or group.force is not None:
+            if group.parts or group.force is not None and not all(
+                    compatible(o.force, group.force) for o in self.facts.officers) or others and group.force:
                 continue
             if people and people <= group.size and people + 0 >= group.size - 0 or \
                     (others and sum(g.size for g in others) == group.size):
@@ -355,8 +355,14 @@ class Builder:
             for hit in events.outcomes_in(text):
                 if not (here or self._about_officers(text) or about_the_one or hit.code in OFFICER_ONLY_OUTCOMES):
                     continue
+                if scope.out_of_scope(sentence, hit.start, hit.end, hit.code):
+                    continue  # negated, possible, conditional, wanted, or said of a charge or an allegation
+                who = scope.happened_to(sentence, hit.start, hit.end, hit.code, self.located[index],
+                                         subjects)
+                if who == []:
+                    continue  # it happened to someone the article is not about
                 outcome = Outcome(key=f"r{len(self.facts.outcomes) + 1}", type=hit.code,
-                                  subjects=here or self.default_subjects(text), stage=hit.stage)
+                                  subjects=who or here or self.default_subjects(text), stage=hit.stage)
                 outcome.evidence.append(self.evidence(index, f"rule:outcome/{hit.code}"))
                 self.facts.outcomes.append(outcome)
         if allegation.categories:
@@ -365,37 +371,21 @@ class Builder:
         found_outcomes = {o.type for o in self.facts.outcomes}
         for inv in investigations.values():
             inv.subjects = inv.subjects or self.all_subjects()
-            inv.kinds = inv.kinds or events.default_kinds(found_outcomes, " ".join(self.texts))
+            inv.kinds = inv.kinds or events.default_kinds(found_outcomes, " ".join(
+                t for t, keys in zip(self.texts, self.refs) if keys))  # not a civilian's charge elsewhere
             self.facts.investigations.append(inv)
-        self.update_statuses()
+        update_statuses(self.facts)
 
     def _about_officers(self, text: str) -> bool:
         return bool(re.search(r"\b(?:officers?|constables?|pc|sergeants?|policem[ae]n|policewom[ae]n|"
                               r"the force|inspectors?|detectives?)\b", text, re.IGNORECASE))
 
-    def update_statuses(self) -> None:
-        leaving = codes("outcomes", leaves_force=True)
-        for outcome in self.facts.outcomes:
-            if outcome.type in leaving and outcome.stage == "happened":
-                for key in outcome.subjects:
-                    subject = self.facts.subject(key)
-                    if subject is not None and len(outcome.subjects) <= 2:
-                        subject.status = "former"
-        for officer in self.facts.officers:
-            if officer.status is None and officer.rank:
-                officer.status = "serving"
-
     def add_quotes(self) -> None:
-        orgs = by_key()
         for number, found in enumerate(quotes.find_quotes(self.doc), 1):
             index = next((i for i, s in enumerate(self.sentences) if s.start_char <= found.start < s.end_char),
                          len(self.sentences) - 1)
-            speaking_for = find_force(found.role or "")[0]
-            if speaking_for is None and found.role:
-                speaking_for = next((k for k, o in orgs.items() if o.kind != "territorial" and any(
-                    re.search(r"\b" + re.escape(a) + r"\b", found.role) for a in (o.name, *o.aliases))), None)
             self.facts.quotes.append(Quote(key=f"q{number}", speaker=found.speaker, text=found.text,
-                                           role=found.role, speaking_for=speaking_for,
+                                           role=found.role, speaking_for=speaking_for(found.role),
                                            evidence=[self.evidence(index, "rule:quote/attribution")]))
 
 
@@ -405,4 +395,4 @@ def build(doc: Doc) -> ArticleFacts:
     subjects = builder.settle_subjects()
     builder.add_facts(subjects)
     builder.add_quotes()
-    return builder.facts
+    return consolidate(builder.facts)

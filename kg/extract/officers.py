@@ -1,7 +1,7 @@
 """Officers and unnamed groups of officers in one article.
 
 Rules, each small:
-- rank + name: "PC Nathan Corbishley", "former Sergeant Darren Pryce";
+- rank + name: "PC Jo Bell", "former Sergeant Tom Hart";
 - name + apposition: "Gary Lambourne, 47, a former Met constable";
 - counted groups: "five serving officers", "a former Met officer", "a sixth officer",
   with breakdowns ("three of whom serve with the Met, one with Kent Police");
@@ -22,7 +22,7 @@ from kg.extract.cues import NAME_AGE, NON_POLICE_TITLE, OFFICER_CUE, SPEAKER_APP
 from kg.extract.patterns import NUMBER_WORDS, ORDINALS, number
 from kg.extract.quotes import clean_name
 from kg.extract.spans import sentence_ents
-from kg.reference import organisations
+from kg.reference import organisations, unlisted, unlisted_version
 
 RANK_WORDS = {
     # abbreviations reporters use, beside the labels of the rank scheme
@@ -42,12 +42,29 @@ RANK_WORDS = {
     "deputy assistant commissioner": "deputy-assistant-commissioner",
     "assistant commissioner": "assistant-commissioner", "deputy commissioner": "deputy-commissioner",
     "commissioner": "commissioner",
+    "det insp": "detective-inspector", "det supt": "detective-superintendent", "det ch supt":
+    "detective-chief-superintendent", "ch supt": "chief-superintendent", "ch insp": "chief-inspector",
+    "det chief insp": "detective-chief-inspector", "dep ch con": "deputy-chief-constable",
+    "det const": "detective-constable", "det": None,
+    # titles of forces beyond the UK
+    "garda": "garda", "officer": "police-officer", "police officer": "police-officer",
+    "senior constable": "senior-constable", "sen const": "senior-constable", "leading senior constable":
+    "senior-constable", "lieutenant": "lieutenant", "lt": "lieutenant", "captain": "captain", "capt": "captain",
+    "detective": "detective",
+    # plural titles before a list of names: "PCs Ann Lee and Tom Hart"
+    "pcs": "constable", "sgts": "sergeant", "sergeants": "sergeant", "police constables": "constable",
+    "constables": "constable", "gardaí": "garda", "gardai": "garda", "det cons": "detective-constable",
+    "detective constables": "detective-constable", "inspectors": "inspector", "officers": "police-officer",
 }
+PLURAL_RANKS = {"pcs", "sgts", "sergeants", "police constables", "constables", "gardaí", "gardai", "det cons",
+                "detective constables", "inspectors", "officers"}
 RANK_RE = re.compile(
     r"\b(?P<former>former |ex-|retired )?(?:acting |temporary )?(?P<rank>"
     + "|".join(sorted((re.escape(r) for r in RANK_WORDS if RANK_WORDS[r]), key=len, reverse=True))
     + r")\.?\s+$",
     re.IGNORECASE)
+# "Officer" is a title only written with a capital before a name ("Officer Jane Roe"), not "the officer Jane Roe"
+LOWER_TITLE = re.compile(r"\b(?:officer|police officer|detective|captain|lieutenant|garda)\s+$")
 OFFICER_NOUN = (r"(?:police ?(?:officers?|constables?|sergeants?|men|women)|officers?|constables?|pcs?|sergeants?|"
                 r"inspectors?|special constables?|policem[ae]n|policewom[ae]n|detective constables?|"
                 r"detective sergeants?|detectives?|superintendents?|members? of (?:staff|the force))")
@@ -70,6 +87,7 @@ class Mention:
     age: int | None = None
     size: int = 1
     ordinal: bool = False
+    plural: bool = False     # a plural title before the first name of a list ("PCs Ann Lee and ...")
     parts: list["Mention"] = field(default_factory=list)
     text: str = ""
 
@@ -83,7 +101,8 @@ def force_aliases() -> list[tuple[re.Pattern, str]]:
             continue
         names = [org.name, *org.aliases]
         short = re.sub(r"\s+(?:Police|Constabulary|Police Service)$", "", org.name)
-        if short != org.name and short not in {"British Transport", "Civil Nuclear"}:
+        # a place name alone names a UK force ("Kent officers"), not "Victoria" or "New Zealand"
+        if short != org.name and org.police_uk_id and short not in {"British Transport", "Civil Nuclear"}:
             names.append(short)
         for name in names:
             entries.append((name, org.key))
@@ -108,7 +127,24 @@ def find_force(text: str) -> tuple[str | None, tuple[int, int] | None]:
         match = pattern.search(text)
         if match and (best is None or match.start() < best[1][0]):
             best = (key, match.span())
+    pattern, keys = _unlisted_pattern(unlisted_version())  # forces named by form (kg/extract/forces.py)
+    match = pattern.search(text) if pattern else None
+    if match and (best is None or match.start() <= best[1][0] or match.start() < best[1][1]):
+        best = (keys[match.lastgroup], match.span())
     return best if best else (None, None)
+
+
+@lru_cache(maxsize=2)
+def _unlisted_pattern(version: int) -> tuple[re.Pattern | None, dict[str, str]]:
+    """One pattern for the names and short forms of the unlisted forces registered so far (``version``
+    is kg.reference.unlisted_version(), so the pattern is rebuilt only when one is added)."""
+    names = [(f"u{i}_{j}", name, org.key) for i, org in enumerate(unlisted())
+             for j, name in enumerate((org.name, *org.aliases))]
+    if not names:
+        return None, {}
+    names.sort(key=lambda item: len(item[1]), reverse=True)
+    pattern = re.compile("|".join(f"(?P<{group}>(?<![\\w-]){re.escape(name)}(?![\\w-]))" for group, name, _ in names))
+    return pattern, {group: key for group, _, key in names}
 
 
 def status_of(words: str) -> str | None:
@@ -126,14 +162,15 @@ NAME_TAIL = re.compile(
 
 
 NOUN_BEFORE = re.compile(r"\b(?P<words>(?:former|ex-|serving|retired|killer|disgraced|rogue|corrupt)\s+)*"
-                         r"(?:(?-i:[A-Z][\w&'’-]*)\s+)?(?:cop|police ?officer|officer|policeman|policewoman)\s+$",
+                         r"(?:(?-i:[A-Z][\w&'’-]*)\s+)?(?:cop|police ?officer|officer|policeman|policewoman|"
+                         r"colleague),?\s+$",
                          re.IGNORECASE)
 
 
 def rank_before(text: str, start: int) -> tuple[str | None, str | None, int]:
     """The rank written just before `start` ("former PC "), its status word, and where it starts.
 
-    An officer noun counts as a rank-less title: "killer cop Wayne Couzens".
+    An officer noun counts as a rank-less title: "killer cop Jo Bell".
     """
     window = text[max(0, start - 45):start]
     match = RANK_RE.search(window)
@@ -142,6 +179,9 @@ def rank_before(text: str, start: int) -> tuple[str | None, str | None, int]:
         if noun:
             return "", status_of(noun.group(0)), start - (len(window) - noun.start())
         return None, None, start
+    if LOWER_TITLE.search(window) and match.group("rank").lower() in {"officer", "police officer", "detective",
+                                                                      "captain", "lieutenant", "garda"}:
+        return "", status_of(window[match.start():]), start - (len(window) - match.start())
     rank = RANK_WORDS[match.group("rank").lower()]
     status = "former" if match.group("former") else None
     return rank, status, start - (len(window) - match.start())
@@ -175,8 +215,41 @@ def named_mention(text: str, start: int, end: int, name: str) -> Mention | None:
     if force is None:
         force = find_force(text[max(0, begin - 40):begin])[0] if re.search(
             r"(?:'s|’s)\s*$|\b(?:Police|Constabulary)\s*$", text[max(0, begin - 40):begin]) else None
+    plural = bool(re.search(r"\b(?:" + "|".join(PLURAL_RANKS) + r")\.?\s+$", text[begin:start], re.IGNORECASE))
     return Mention(start=begin, end=end, name=name, rank=rank or None, force=force, status=status, age=age,
-                   text=text[begin:end])
+                   plural=plural, text=text[begin:end])
+
+
+NEXT_IN_LIST = re.compile(r"^(?:\s*,?\s*\(?\d{1,3}\)?)?\s*(?:,|,?\s+and|,?\s*&)\s+(?:(?:former|ex-)\s+)?"
+                          r"((?-i:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)(?:\s+(?-i:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)){1,2})")
+
+
+def names_in_list(text: str, first: Mention) -> list[Mention]:
+    """The names that follow a plural title's first name: "PCs Ann Lee, Tom Hart and Jo Bell"."""
+    found, previous = [], first
+    while previous.plural:
+        match = NEXT_IN_LIST.match(text[previous.end:])
+        if not match:
+            break
+        start, end = previous.end + match.start(1), previous.end + match.end(1)
+        previous = list_continuation(text, previous, start, end, match.group(1))
+        if previous is None:
+            break
+        found.append(previous)
+    return found
+
+
+LIST_GAP = re.compile(r"^(?:\s*,?\s*\(?\d{1,3}\)?)?\s*(?:,|,?\s+and|,?\s*&)\s*(?:(?:former|ex-)\s+)?$")
+
+
+def list_continuation(text: str, previous: Mention, start: int, end: int, name: str) -> Mention | None:
+    """The next name of a list that a plural title opens: "PCs Ann Lee, 47, and Tom Hart, 52"
+    gives Tom Hart the rank, force and status of Ann Lee."""
+    if not previous.plural or previous.end > start or not LIST_GAP.match(text[previous.end:start]):
+        return None
+    age = re.match(r"^\s*,?\s*\(?(\d{2})\)?", text[end:end + 8])
+    return Mention(start=start, end=end, name=name, rank=previous.rank, force=previous.force,
+                   status=previous.status, age=int(age.group(1)) if age else None, plural=True, text=name)
 
 
 GROUP_RE = re.compile(
@@ -302,3 +375,4 @@ def unranked_officers(sentences, texts: list[str]) -> set[str]:
                 officers.add(name)
                 break
     return officers
+

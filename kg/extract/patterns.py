@@ -9,7 +9,13 @@ pattern that vetoes the rule when it matches the same sentence, and a ``note`` f
 Outcome rules also say how the extractor treats their code (all optional, default off):
 ``officer_only`` (only an officer can have it, so the sentence need not name one),
 ``investigation_kind`` ("criminal" or "misconduct": the kind of investigation the outcome
-shows when the article does not say) and ``leaves_force`` (the officer is no longer serving).
+shows when the article does not say), ``leaves_force`` (the officer is no longer serving) and
+``implies`` (the code of a step that must have come first: nobody is convicted or acquitted
+without being charged, so ``conviction`` implies ``criminal-charge``), ``decision`` (the
+sentence's subject is whoever decided, "the CPS decided not to charge", not the officer) and
+``in_post`` (the officer is serving: suspended, on restricted duties, warned) and
+``not_of`` ("claims" or "allegations": the cue said of such a thing is no officer's outcome,
+"the charges were dismissed", "the allegation was not proven"; kg/extract/scope.py).
 The extractor's sets of codes come from these files through :func:`codes`, so adding an
 outcome type is an edit of vocabularies.ttl and outcomes.jsonl only.
 """
@@ -27,7 +33,9 @@ import pyoxigraph as ox
 from kg import resources
 from kg.namespaces import PREFIXES, VOCAB
 
-QUOTE_SPAN = re.compile(r"“[^”]*”|\"[^\"\n]*\"|‘[^’\n]{12,}’")
+# Single curly quotes: ’ inside a word is an apostrophe ("it’s"), not the end of the quotation.
+SINGLE_QUOTE = r"(?<![\w’])‘((?:[^’\n]|’(?=\w))+)’(?!\w)"
+QUOTE_SPAN = re.compile(r"“[^”]*”|\"[^\"\n]*\"|" + SINGLE_QUOTE)
 # Words that turn a reported step into a possibility rather than a fact.
 HEDGE = re.compile(
     r"\b(?:could|can|may|might) (?:\w+ )?(?:face|lead to|result in|be)\b|\bif (?:found|proven|the allegations)\b"
@@ -49,6 +57,10 @@ class Rule:
     officer_only: bool = False
     investigation_kind: str | None = None
     leaves_force: bool = False
+    implies: str | None = None
+    decision: bool = False
+    in_post: bool = False
+    not_of: str | None = None
 
     def matches(self, text: str) -> re.Match | None:
         match = self.pattern.search(text)
@@ -79,12 +91,21 @@ def parse_rules(text: str, name: str) -> tuple[Rule, ...]:
                 officer_only=_flag(item, "officer_only"),
                 investigation_kind=item.get("investigation_kind"),
                 leaves_force=_flag(item, "leaves_force"),
+                implies=item.get("implies"),
+                decision=_flag(item, "decision"),
+                in_post=_flag(item, "in_post"),
+                not_of=item.get("not_of"),
             )
         except (KeyError, ValueError, re.error) as error:
             raise ValueError(f"patterns/{name}.jsonl line {number}: {error}") from error
         if rule.code not in concepts(SCHEMES[name]):
             raise ValueError(f"patterns/{name}.jsonl line {number}: code {rule.code!r} is not a concept of "
                              f"{VOCAB}{SCHEMES[name]} in vocabularies.ttl")
+        if rule.implies is not None and rule.implies not in concepts(SCHEMES[name]):
+            raise ValueError(f"patterns/{name}.jsonl line {number}: implies {rule.implies!r} is not a concept of "
+                             f"{VOCAB}{SCHEMES[name]} in vocabularies.ttl")
+        if rule.not_of not in (None, "claims", "allegations"):
+            raise ValueError(f"patterns/{name}.jsonl line {number}: not_of {rule.not_of!r} is not claims or allegations")
         if rule.investigation_kind not in INVESTIGATION_KINDS:
             raise ValueError(f"patterns/{name}.jsonl line {number}: investigation_kind "
                              f"{rule.investigation_kind!r} is not one of {INVESTIGATION_KINDS[1:]}")

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
+
+from kg.extract.patterns import SINGLE_QUOTE
 
 from kg.extract.spans import ents_starting_in
 
@@ -22,7 +25,10 @@ SPEECH_VERBS = (r"said|says|say|told|tells|added|adds|stated|states|explained|de
                 r"admitted|claimed|argued|wrote|commented|continued|concluded|remarked|recalled|"
                 r"acknowledged|accepted|conceded|urged|asked|suggested|called|labelled|branded")
 SPEECH_RE = re.compile(r"\b(?:" + SPEECH_VERBS + r")\b", re.IGNORECASE)
-QUOTE_TEXT = re.compile(r"“([^”]+)”?|\"([^\"]+)\"?")
+QUOTE_TEXT = re.compile(r"“([^”]+)”?|\"([^\"]+)\"?|" + SINGLE_QUOTE)
+SPEECH_LEMMAS = {"say", "tell", "add", "state", "explain", "describe", "warn", "insist", "admit", "claim", "argue",
+                 "write", "comment", "continue", "conclude", "remark", "recall", "acknowledge", "accept", "concede",
+                 "urge", "ask", "suggest", "call", "label", "brand", "accuse"}
 PRONOUN_SPEECH = re.compile(r"\b(?:he|she|they)\s+(?:" + SPEECH_VERBS + r")\b|\b(?:" + SPEECH_VERBS
                             + r")\s+(?:he|she)\b", re.IGNORECASE)
 RANK_PREFIX = re.compile(
@@ -32,7 +38,9 @@ RANK_PREFIX = re.compile(
     r"Constable|Commander|Assistant Chief Constable|Deputy Chief Constable|Chief Constable|"
     r"Deputy Assistant Commissioner|Assistant Commissioner|Deputy Commissioner|Commissioner|"
     r"PC|DC|DS|DI|DCI|Sgt|Supt|Insp|Det|Dr|Mr|Mrs|Ms|Miss|Sir|Dame|Lord|Lady|Judge|Sheriff|"
-    r"Recorder|District Judge|His Honour Judge|Her Honour Judge)\.?\s+")
+    r"Recorder|District Judge|His Honour Judge|Her Honour Judge|Senior Constable|Lieutenant|Captain|Lt|Capt)\.?\s+"
+    # short or ambiguous titles only before a name of two words: "Dep Ch Con Ann Lee", not "Con Murphy"
+    r"|^(?:Ch|Dep|Con|Const|Garda|Officer|Detective)\.?\s+(?=[A-Z][\w’'-]+\s+[A-Z])")
 
 
 @dataclass
@@ -43,6 +51,13 @@ class FoundQuote:
     start: int          # where the quoted words start in the document
 
 
+# Words of ranks and titles: a "name" made only of them ("Dep Ch", cut from "Dep Ch Con Ann Lee") is none.
+TITLE_WORDS = {"dep", "deputy", "ch", "chief", "con", "const", "constable", "det", "detective", "supt",
+               "superintendent", "insp", "inspector", "sgt", "sergeant", "asst", "assistant", "acting", "temporary",
+               "police", "officer", "pc", "dc", "ds", "di", "dci", "acc", "dcc", "commander", "commissioner",
+               "lt", "lieutenant", "capt", "captain", "garda", "senior", "special"}
+
+
 def clean_name(text: str) -> str:
     """A person's name without rank or title, possessive or trailing punctuation."""
     text = re.sub(r"(?:'s|’s)$", "", text.strip())
@@ -50,16 +65,21 @@ def clean_name(text: str) -> str:
     while previous != text:
         previous = text
         text = RANK_PREFIX.sub("", text)
-    return text.strip(" ,.;:")
+    text = re.sub(r"(?:\s+[a-z][\w'’-]*)+$", "", text.strip(" ,.;:"))  # "Jo Bell of" cut by the NER
+    text = re.sub(r",?\s+(?:QC|KC|SC|MP|MSP|MS|JP)$", "", text)  # post-nominals: "Jo Bell KC"
+    if text and all(word.lower().strip(".") in TITLE_WORDS for word in text.split()):
+        return ""
+    return text
 
 
 TITLED_NAME = re.compile(
     r"\b(?:(?:Police|Special|Detective|Chief|Assistant|Deputy|Acting|Temporary|Independent|Det|Ch)\s+)*"
     r"(?:Constable|Sergeant|Inspector|Superintendent|Commander|Commissioner|PC|DC|DS|DI|DCI|Sgt|Supt|Insp|"
+    r"Garda|Officer|Lieutenant|Lt|Captain|Capt|Con|Const|"
     r"Mr|Mrs|Ms|Miss|Dr|Judge|Sheriff|Professor|chair|chairman|chairwoman)\.?\s+"
-    r"((?:[A-Z][a-z’'-]+\s+)?[A-Z][a-z’'-]+)\b")
-PEER = re.compile(r"\b((?:Lord|Lady|Baroness|Baron|Dame|Sir)\s+[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)?)\b")
-SURNAME_SPEAKS = re.compile(r"\b([A-Z][a-z’'-]+)\s+(?:" + SPEECH_VERBS + r")\b")
+    r"((?:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?\s+)?[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)\b")
+PEER = re.compile(r"\b((?:Lord|Lady|Baroness|Baron|Dame|Sir)\s+[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?(?:\s+[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)?)\b")
+SURNAME_SPEAKS = re.compile(r"\b([A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?)\s+(?:" + SPEECH_VERBS + r")\b")
 
 
 def known_people(doc: Doc) -> dict[str, str]:
@@ -102,6 +122,7 @@ def _persons(doc: Doc, start: int, end: int, unquoted: str, people: dict[str, st
     return resolved
 
 
+@lru_cache(maxsize=1024)
 def _role(sentence_text: str, name: str) -> str | None:
     """The words around the speaker's name that say who they are."""
     after = re.search(re.escape(name) + r"(?:'s|’s)?\s*,\s*([^,“\"]{3,90}?)\s*,\s*(?:" + SPEECH_VERBS + r")\b",
@@ -119,6 +140,55 @@ def _role(sentence_text: str, name: str) -> str | None:
     return None
 
 
+def _subject_of_speech(sentence: Span, offset: int, people: list[tuple[str, int]]) -> tuple[str | None, bool]:
+    """The person who is the subject of the sentence's speech verb, by the parse, and whether the
+    subject is a role without a name ("the procurator fiscal described him as ...")."""
+    for token in sentence:
+        if token.lemma_.lower() not in SPEECH_LEMMAS or token.pos_ != "VERB":
+            continue
+        subjects = [c for c in token.children if c.dep_ == "nsubj"]
+        if not subjects:
+            continue
+        subject = subjects[0]
+        low, high = subject.left_edge.idx - offset, subject.right_edge.idx + len(subject.right_edge.text) - offset
+        inside = [(n, o) for n, o in people if low <= o < high]
+        if inside:
+            return min(inside, key=lambda p: abs(p[1] - (subject.idx - offset)))[0], False
+        return None, subject.pos_ == "NOUN"
+    return None, False
+
+
+def _speaker_by_parse(doc: Doc, sentences: list[Span], sentence: Span, offset: int, end: int,
+                      people: list[tuple[str, int]]) -> str | None:
+    """The subject of the speech verb; for a role without a name ("Our regional director said ..."),
+    the person named as a speaker in the next sentence of the paragraph ("Jo Bell added ...")."""
+    name, by_role = _subject_of_speech(sentence, offset, people)
+    if name or not by_role:
+        return name
+    following = next((s for s in sentences if s.start_char >= sentence.end_char), None)
+    if following is not None and following.start_char < end:
+        name = _subject_of_speech(following, offset, people)[0]
+    return name or _titled_earlier(doc, sentence)
+
+
+def _titled_earlier(doc: Doc, sentence: Span) -> str | None:
+    """The person an earlier sentence gave the title the speaker is called by now:
+    "chaired by Acting Chief Constable Jo Bell" ... "The acting chief constable said"."""
+    for token in sentence:
+        if token.lemma_.lower() in SPEECH_LEMMAS and token.pos_ == "VERB":
+            subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
+            if subject is None:
+                return None
+            title = " ".join(t.text for t in subject.subtree if t.dep_ not in ("det", "poss", "punct"))
+            if len(title.split()) < 2:
+                return None  # "the chair", "the officer": too common to look up
+            found = re.findall(re.escape(title) + r"\s+((?:[A-Z][a-z’'-]+(?:[A-Z][a-z’'-]+)?\s+)?[A-Z][a-z’'-]+"
+                               r"(?:[A-Z][a-z’'-]+)?)", doc.text[:sentence.start_char], re.IGNORECASE)
+            names = [clean_name(n) for n in found if len(clean_name(n).split()) >= 2]
+            return names[-1] if names else None
+    return None
+
+
 def find_quotes(doc: Doc) -> list[FoundQuote]:
     """Quotations, attributed sentence by sentence, then paragraph by paragraph.
 
@@ -130,7 +200,7 @@ def find_quotes(doc: Doc) -> list[FoundQuote]:
     people = known_people(doc)
     sentences = list(doc.sents)
     last_speaker: str | None = None
-    last_role: str | None = None
+    last_role: str | tuple[str, str] | None = None
     for para in re.finditer(r"[^\n]+", doc.text):
         text, offset = para.group(0), para.start()
         quotes = list(QUOTE_TEXT.finditer(text))
@@ -141,21 +211,34 @@ def find_quotes(doc: Doc) -> list[FoundQuote]:
         if not quotes:
             if para_people and re.search(r"\b(?:said|added|told \w+)\s*:\s*$", text):
                 last_speaker, last_role = para_people[0][0], _role(text, para_people[0][0])
+            else:  # reported speech: "Jo Bell said the force ..." makes "she said" later hers
+                speaker = next((n for s in sentences if offset <= s.start_char < para.end()
+                                for n in [_subject_of_speech(s, offset, para_people)[0]] if n), None)
+                if speaker:
+                    last_speaker, last_role = speaker, (text, speaker)  # the role is looked up if quoted
             continue
         for quote in quotes:
-            words = (quote.group(1) or quote.group(2) or "").strip()
+            words = (quote.group(1) or quote.group(2) or quote.group(3) or "").strip()
             sentence = next((s for s in sentences if s.start_char <= offset + quote.start() < s.end_char), None)
             name = role = None
+            if sentence is not None:
+                name = _speaker_by_parse(doc, sentences, sentence, offset, para.end(), para_people)
+                role = _role(text, name) if name else None
             for a, b in ([(sentence.start_char - offset, sentence.end_char - offset)] if sentence else []) + [(0, len(text))]:
+                if name:
+                    break
                 local = [(n, o) for n, o in para_people if a <= o < b]
                 verb = SPEECH_RE.search(unquoted, a, b) if local else None
                 if verb:
-                    name = min(local, key=lambda p: abs(p[1] - verb.start()))[0]
+                    # the subject says: a name before the verb, else the nearest after ("..., said Jo Bell")
+                    before = [p for p in local if p[1] < verb.start()]
+                    name = (max(before, key=lambda p: p[1]) if before else
+                            min(local, key=lambda p: abs(p[1] - verb.start())))[0]
                     role = _role(text, name)
                     break
             if name is None and last_speaker and (PRONOUN_SPEECH.search(unquoted) or not unquoted.strip(" ,.")
                                                   or quote.start() == 0):
-                name, role = last_speaker, last_role
+                name, role = last_speaker, _role(*last_role) if isinstance(last_role, tuple) else last_role
             if not name or len(words.split()) < 1:
                 continue
             found.append(FoundQuote(speaker=name, text=words, role=role, start=offset + quote.start()))
