@@ -49,3 +49,37 @@ def run_urls(store: Store, store_dir: Path, urls: list[str], *, delay: float | N
         archive.close()
     click.echo(report.summary())
     return len(report.failures)
+
+
+@click.command()
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=config.store_path,
+              show_default="$PMKG_STORE or ./pmkg-data", help="Store folder.")
+@click.option("--filter/--all", "use_filter", default=False, show_default=True,
+              help="Read only items whose title or summary has a police-misconduct word (see --words).")
+@click.option("--words", "words_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The filter's word list, one word or phrase a line (default: kg/data/misconduct-words.txt).")
+@click.argument("feeds", nargs=-1, required=True)
+def follow(store_dir: Path, use_filter: bool, words_file: Path | None, feeds: tuple[str, ...]):
+    """Read RSS and Atom FEEDS and ingest the items not seen before.
+
+    What was seen is kept in feeds.json in the store folder; pages are
+    fetched, archived and read as `pmkg ingest URL` does. An item whose page
+    failed is tried again next time. Exit status 1 if a feed or page failed.
+    """
+    from kg.fetch.feeds import follow as run_follow, load_words
+
+    bad = [feed for feed in feeds if not is_web_address(feed)]
+    if bad:
+        raise click.UsageError(f"{bad[0]}: a feed is an http:// or https:// address")
+    words = load_words(words_file) if use_filter or words_file else None
+    if not store_dir.exists():
+        Store.create(store_dir).close()
+        click.echo(f"created store {store_dir}", err=True)
+    with Store(store_dir) as store, make_fetcher() as fetcher:
+        report = run_follow(store, store_dir, feeds, fetcher=fetcher, words=words,
+                            on_failure=lambda url, reason: click.echo(f"skipped: {reason}", err=True),
+                            on_gone=lambda url, note: click.echo(f"gone: {note}", err=True))
+        store.flush()
+    click.echo(report.summary())
+    if report.failures or report.pages.failures:
+        sys.exit(1)
