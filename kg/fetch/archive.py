@@ -15,7 +15,6 @@ and the capture behind an article are found without reading the WARC files.
 from __future__ import annotations
 
 import io
-import json
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -60,12 +59,17 @@ class Capture:
 class Archive:
     """The WARC files and their index in ``<store>/warc``."""
 
-    def __init__(self, store_dir: str | Path):
+    def __init__(self, store_dir: str | Path, *, read_only: bool = False):
         self.folder = Path(store_dir) / FOLDER
+        self.read_only = read_only
         self._db: sqlite3.Connection | None = None
 
     def _index(self) -> sqlite3.Connection:
         if self._db is None:
+            if self.read_only:       # the web app: never creates or changes anything
+                self._db = sqlite3.connect(f"{(self.folder / INDEX).as_uri()}?mode=ro", uri=True, timeout=5,
+                                           check_same_thread=False)
+                return self._db
             self.folder.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.folder / INDEX, timeout=30)
             self._db.executescript(_SCHEMA)
@@ -185,12 +189,3 @@ class Archive:
             raise PmkgError(f"{capture.file}: cannot read the archive ({error.strerror or error})") from None
         raise PmkgError(f"{capture.file}: capture {capture.record_id} not found at offset {capture.offset}")
 
-
-def summary(archive: Archive) -> dict:
-    """Counts for reports: captures and files."""
-    files = sorted(p.name for p in archive.folder.glob("*.warc.gz")) if archive.folder.is_dir() else []
-    return {"captures": archive.count() if archive.exists() else 0, "files": files}
-
-
-def dumps(capture: Capture) -> str:
-    return json.dumps(capture.__dict__, sort_keys=True)
