@@ -53,6 +53,7 @@ class FixtureServer:
 
         class Request(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True     # headers and body are two writes: no 40 ms delayed-ACK stall
 
             def do_GET(self):  # noqa: N802 (http.server's name)
                 server.hits.append((self.path, dict(self.headers.items())))
