@@ -13,8 +13,10 @@ Every request:
 - is retried on 429 and 503 with exponential back-off, honouring ``Retry-After``
   (seconds or an HTTP date), up to ``retries`` times and never waiting more
   than ``max_wait`` seconds at once;
-- follows up to ``max_redirects`` redirects, then the page's own
-  ``<link rel=canonical>`` names the article;
+- follows up to ``max_redirects`` redirects, each one checked like the first
+  address (scheme, robots.txt, delay) and, from a public address or a link
+  someone else chose, only to public addresses (:mod:`kg.fetch.addresses`);
+  then the page's own ``<link rel=canonical>`` names the article;
 - is refused when its body is over ``max_bytes`` or its content type is not
   one the caller accepts.
 
@@ -42,6 +44,7 @@ PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
               "text/xml", "application/feed+json")
 RETRY_STATUSES = (429, 503)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 GONE_STATUSES = (404, 410)
 MAX_BYTES = 10_000_000
 _CANONICAL = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
@@ -131,9 +134,8 @@ class Fetcher:
         self.user_agent = user_agent(contact)
         self.delay, self.timeout, self.retries = delay, timeout, retries
         self.backoff, self.max_wait, self.max_bytes = backoff, max_wait, max_bytes
-        self.clock, self.sleep = clock, sleep
-        self._client = httpx.Client(follow_redirects=True, max_redirects=max_redirects,
-                                    timeout=httpx.Timeout(timeout),
+        self.clock, self.sleep, self.max_redirects = clock, sleep, max_redirects
+        self._client = httpx.Client(follow_redirects=False, timeout=httpx.Timeout(timeout),
                                     headers={"User-Agent": self.user_agent})
         self._last: dict[str, float] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | FetchError | None] = {}
@@ -147,16 +149,16 @@ class Fetcher:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def get(self, url: str, *, accept: Iterable[str] = PAGE_TYPES) -> Page:
-        """Fetch ``url``; FetchError (GoneError for 404/410) with a one-line reason when it cannot."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise FetchError(url, "not an http or https address")
-        if not self.allowed(url):
-            raise FetchError(url, "refused by the site's robots.txt")
+    def get(self, url: str, *, accept: Iterable[str] = PAGE_TYPES, public_only: bool = False) -> Page:
+        """Fetch ``url``; FetchError (GoneError for 404/410) with a one-line reason when it cannot.
+
+        With ``public_only`` (a link someone else chose) the address must be public
+        (:mod:`kg.fetch.addresses`); redirects must always lead to public addresses,
+        unless the address given is itself not public.
+        """
         accept = tuple(accept)
         for attempt in range(self.retries + 1):
-            page = self._request(url, accept)
+            page = self._follow(url, accept, public_only)
             if page.status not in RETRY_STATUSES:
                 break
             wait = retry_after(page.header("retry-after"))
@@ -176,6 +178,33 @@ class Fetcher:
             raise FetchError(url, f"content type {page.content_type} is not one read here "
                                   f"({', '.join(accept)})")
         return page
+
+    def _follow(self, url: str, accept: tuple[str, ...], public_only: bool) -> Page:
+        """One request and its redirects, each hop checked (scheme, address, robots.txt) and delayed."""
+        from kg.fetch.addresses import is_public, private_reason
+
+        first, hops = url, 0
+        if not public_only:
+            public_only = is_public(url)       # a public address may not redirect into a private network
+        while True:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise FetchError(first, "not an http or https address" if url == first
+                                 else f"redirected to {url[:200]}, not an http or https address")
+            if public_only and (reason := private_reason(url)):
+                raise FetchError(first, f"refused: {reason}" + (f" (redirected to {url[:200]})" if url != first else ""))
+            if not self.allowed(url):
+                raise FetchError(first, "refused by the site's robots.txt" +
+                                 (f" (redirected to {url[:200]})" if url != first else ""))
+            page = self._request(url, accept)
+            location = page.header("location")
+            if page.status not in REDIRECT_STATUSES or not location:
+                page.url = first
+                return page
+            hops += 1
+            if hops > self.max_redirects:
+                raise FetchError(first, "too many redirects")
+            url = urljoin(url, location.strip())
 
     def allowed(self, url: str) -> bool:
         """Whether the host's robots.txt lets this project's agent fetch ``url``."""
@@ -222,8 +251,6 @@ class Fetcher:
                 request = [(k, v) for k, v in response.request.headers.items()]
                 return Page(url, str(response.url), response.status_code, response.reason_phrase or "",
                             list(response.headers.items()), body, fetched_at, request)
-        except httpx.TooManyRedirects:
-            raise FetchError(url, "too many redirects") from None
         except httpx.TimeoutException:
             raise FetchError(url, f"timed out after {self.timeout:g} s") from None
         except httpx.InvalidURL as error:
@@ -236,6 +263,8 @@ class Fetcher:
 
     def _read(self, url: str, response: httpx.Response, started: float, accept: tuple[str, ...] | None) -> bytes:
         """The body, refused early when it is of a type not accepted, too large, or too slow to arrive."""
+        if response.status_code in REDIRECT_STATUSES:
+            return b""          # a redirect's body is never read
         ok = 200 <= response.status_code < 300
         kind = media_type(response.headers.get("content-type"))
         if ok and accept and kind and kind not in accept:

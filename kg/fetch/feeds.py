@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from kg.errors import PmkgError
+from kg.fetch.addresses import is_public
 from kg.fetch.archive import Archive
 from kg.fetch.client import FEED_TYPES, Fetcher, FetchError
 from kg.fetch.pages import UrlReport, ingest_urls
@@ -148,10 +149,12 @@ def follow(store: Store, store_dir: str | Path, feeds: Iterable[str], *, fetcher
         report.kept += len(kept)
         state.mark(feed, [item.key for item in new if item not in kept])   # left out by the filter: done
         wanted[feed] = kept
-    links = [item.link for items in wanted.values() for item in items]
     archive = Archive(store_dir)
     try:
-        report.pages = ingest_urls(store, links, fetcher=fetcher, archive=archive, on_failure=fail, on_gone=on_gone)
+        for public in (True, False):    # a public feed's links may reach public hosts only
+            links = [item.link for feed, items in wanted.items() if is_public(feed) == public for item in items]
+            ingest_urls(store, links, fetcher=fetcher, archive=archive, on_failure=fail, on_gone=on_gone,
+                        public_only=public, report=report.pages)
     finally:
         archive.close()
     failed = {url for url, _ in report.pages.failures}

@@ -133,19 +133,28 @@ class _Batch:
 
 def ingest_urls(store: Store, urls: Iterable[str], *, fetcher: Fetcher, archive: Archive,
                 on_failure: Callable[[str, str], None] | None = None,
-                on_gone: Callable[[str, str], None] | None = None, model: str | None = None) -> UrlReport:
-    """Fetch, archive and ingest each address (duplicates once); failures are reported and skipped."""
-    report = UrlReport()
+                on_gone: Callable[[str, str], None] | None = None, model: str | None = None,
+                public_only: bool = False, report: UrlReport | None = None) -> UrlReport:
+    """Fetch, archive and ingest each address (duplicates once); failures are reported and skipped.
+
+    ``public_only``: the addresses are links someone else chose (a feed's items),
+    which may reach public hosts only (:mod:`kg.fetch.addresses`).
+    """
+    report = report if report is not None else UrlReport()
 
     def fail(url: str, reason: str) -> None:
         report.failures.append((url, reason))
         if on_failure is not None:
             on_failure(url, reason)
 
+    addresses = list(dict.fromkeys(u.strip() for u in urls if u.strip()))
+    if not addresses:
+        return report
+    before = len(report.ingested) + len(report.gone)
     batch = _Batch(store, archive, report, fail, model)
-    for url in dict.fromkeys(u.strip() for u in urls if u.strip()):
+    for url in addresses:
         try:
-            page = fetcher.get(url)
+            page = fetcher.get(url, public_only=public_only)
         except GoneError as error:
             _gone(store, archive, report, error, fail, on_gone)
             continue
@@ -163,7 +172,7 @@ def ingest_urls(store: Store, urls: Iterable[str], *, fetcher: Fetcher, archive:
             continue
         batch.add(url, page, article, archive.latest_live(url, page.final_url, page.canonical))
     batch.flush()
-    if report.ingested or report.gone:
+    if len(report.ingested) + len(report.gone) > before:
         from kg.cases import refresh
         refresh(store)      # cases follow what the article graphs now say
     return report

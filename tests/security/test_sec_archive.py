@@ -10,7 +10,11 @@ request below is sent exactly as written:
   default-src 'none'; ...`` (a unique origin, no script, nothing loaded), no
   meta refresh, ``X-Frame-Options: DENY`` and the capture banner;
 * paths that are not a capture id (traversal to the WARC index, a file name,
-  an unknown uuid) answer 404, never a file of the store.
+  an unknown uuid) answer 404, never a file of the store;
+* a link in a public feed, or a redirect from a public page, that points at
+  a loopback, private, link-local (cloud metadata) or unspecified address is
+  refused before any connection (server-side request forgery: what pmkg read
+  there would be archived and served to everyone).
 """
 
 from __future__ import annotations
@@ -67,3 +71,38 @@ def test_only_capture_ids_are_served(served, path):
     status, _, body = request(served[0], "GET", path, {"Accept": "application/json"})
     assert status == 404
     assert b"SQLite format" not in body
+
+
+# -- server-side request forgery: links and redirects chosen by others -------------------------
+
+def test_a_feed_on_a_public_host_may_not_send_pmkg_to_a_private_one():
+    """A public feed's item ``http://127.0.0.1:<port>/admin`` (or a cloud metadata address) is refused
+    before any connection: checked by address, no network needed."""
+    from kg.fetch.addresses import private_reason
+    from kg.fetch.client import Fetcher, FetchError
+
+    with FixtureServer() as srv:
+        srv.routes["/admin"] = page(article_html(5))
+        with Fetcher(delay=0) as fetcher:
+            for link in (srv.url("/admin"), "http://169.254.169.254/latest/meta-data/", "http://[::1]:9/x",
+                         "http://10.1.2.3/x", "http://0.0.0.0:9/x"):
+                with pytest.raises(FetchError, match=r"refused: .* address .*not reached from a link"):
+                    fetcher.get(link, public_only=True)
+        assert srv.hits == []
+    assert private_reason("http://93.184.216.34/feed") is None        # a public address literal
+
+
+def test_a_feed_on_the_local_network_may_link_to_it(tmp_path):
+    """The user chose a feed on 127.0.0.1: its items on 127.0.0.1 are read (what the other tests rely on)."""
+    from kg.fetch.feeds import follow
+
+    path = tmp_path / "store"
+    Store.create(path).close()
+    with FixtureServer() as srv:
+        srv.routes["/a"] = page(article_html(6))
+        srv.routes["/rss"] = page(f'<rss version="2.0"><channel><title>t</title><item><title>x</title>'
+                                  f'<link>{srv.url("/a")}</link></item></channel></rss>',
+                                  content_type="application/rss+xml")
+        with Store(path) as store, Fetcher(delay=0) as fetcher:
+            report = follow(store, path, [srv.url("/rss")], fetcher=fetcher)
+    assert len(report.pages.ingested) == 1
