@@ -52,7 +52,7 @@ def follow(store_dir, *args):
 def test_follow_with_filter_reads_only_matching_new_items(server, store_dir):
     result = follow(store_dir, "--filter", server.url("/rss"))
     assert result.exit_code == 0, result.output
-    assert "3 item(s), 3 new, 2 kept by the filter" in result.output
+    assert "feeds: 1 read, 0 not modified, 0 failed; 3 item(s), 3 new, 2 kept by the filter" in result.output
     assert "addresses: 2 read" in result.output
     assert "/b" not in server.paths()
     state = json.loads((store_dir / "feeds.json").read_text())
@@ -115,3 +115,20 @@ def test_parse_feed_refuses_what_is_not_a_feed():
 
     with pytest.raises(PmkgError, match="not an RSS or Atom feed"):
         parse_feed("http://127.0.0.1/x", b"\x00\x01binary")
+
+
+def test_unchanged_feed_is_asked_for_conditionally_and_not_read_again(server, store_dir):
+    body = rss(server.base, ITEMS).encode()
+    asked = []
+
+    def conditional(request):
+        asked.append(request.headers.get("If-None-Match"))
+        if request.headers.get("If-None-Match") == '"v1"':
+            return 304, {"ETag": '"v1"'}, b""
+        return 200, {"Content-Type": "application/rss+xml", "ETag": '"v1"'}, body
+    server.routes["/rss"] = conditional
+    assert follow(store_dir, "--filter", server.url("/rss")).exit_code == 0
+    again = follow(store_dir, "--filter", server.url("/rss"))
+    assert again.exit_code == 0, again.output
+    assert "feeds: 0 read, 1 not modified, 0 failed; 0 item(s)" in again.output
+    assert asked == [None, '"v1"']

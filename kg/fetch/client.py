@@ -149,16 +149,18 @@ class Fetcher:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def get(self, url: str, *, accept: Iterable[str] = PAGE_TYPES, public_only: bool = False) -> Page:
+    def get(self, url: str, *, accept: Iterable[str] = PAGE_TYPES, public_only: bool = False,
+            headers: dict[str, str] | None = None) -> Page:
         """Fetch ``url``; FetchError (GoneError for 404/410) with a one-line reason when it cannot.
 
         With ``public_only`` (a link someone else chose) the address must be public
         (:mod:`kg.fetch.addresses`); redirects must always lead to public addresses,
-        unless the address given is itself not public.
+        unless the address given is itself not public. ``headers`` are added to the
+        request (``If-None-Match``, ``If-Modified-Since``: then a 304 is returned as it is).
         """
         accept = tuple(accept)
         for attempt in range(self.retries + 1):
-            page = self._follow(url, accept, public_only)
+            page = self._follow(url, accept, public_only, headers or {})
             if page.status not in RETRY_STATUSES:
                 break
             wait = retry_after(page.header("retry-after"))
@@ -170,6 +172,8 @@ class Fetcher:
                 raise FetchError(url, f"HTTP {page.status}: the site asks to wait {wait:.0f} s, "
                                       f"over the {self.max_wait:.0f} s limit", status=page.status)
             self.sleep(wait)
+        if page.status == 304 and headers:
+            return page
         if page.status in GONE_STATUSES:
             raise GoneError(page)
         if not 200 <= page.status < 300:
@@ -179,7 +183,7 @@ class Fetcher:
                                   f"({', '.join(accept)})")
         return page
 
-    def _follow(self, url: str, accept: tuple[str, ...], public_only: bool) -> Page:
+    def _follow(self, url: str, accept: tuple[str, ...], public_only: bool, headers: dict[str, str]) -> Page:
         """One request and its redirects, each hop checked (scheme, address, robots.txt) and delayed."""
         from kg.fetch.addresses import is_public, private_reason
 
@@ -196,7 +200,7 @@ class Fetcher:
             if not self.allowed(url):
                 raise FetchError(first, "refused by the site's robots.txt" +
                                  (f" (redirected to {url[:200]})" if url != first else ""))
-            page = self._request(url, accept)
+            page = self._request(url, accept, headers)
             location = page.header("location")
             if page.status not in REDIRECT_STATUSES or not location:
                 page.url = first
@@ -239,12 +243,12 @@ class Fetcher:
             if wait > 0:
                 self.sleep(wait)
 
-    def _request(self, url: str, accept: tuple[str, ...] | None) -> Page:
+    def _request(self, url: str, accept: tuple[str, ...] | None, extra: dict[str, str] | None = None) -> Page:
         host = urlsplit(url).netloc.lower()
         self._wait_turn(host)
         fetched_at = datetime.now(timezone.utc)
         started = time.monotonic()
-        headers = {"Accept": ", ".join(accept) + ", */*;q=0.1" if accept else "*/*"}
+        headers = {"Accept": ", ".join(accept) + ", */*;q=0.1" if accept else "*/*", **(extra or {})}
         try:
             with self._client.stream("GET", url, headers=headers) as response:
                 body = self._read(url, response, started, accept)

@@ -1,8 +1,10 @@
 """Follow RSS and Atom feeds: read each feed, ingest the items not seen before.
 
 The state is ``<store>/feeds.json``: for each feed, the ids of the items
-already handled (read, unchanged, gone or left out by the filter) and when
-it was last read. An item whose page failed is not marked, so the next run
+already handled (read, unchanged, gone or left out by the filter), when it
+was last read, and its ETag and Last-Modified, sent back next time
+(``If-None-Match``, ``If-Modified-Since``) so an unchanged feed answers 304
+and is not downloaded again. An item whose page failed is not marked, so the next run
 tries it again. With a word list, only items whose title or summary
 contains one of the words (whole words, any case) are read; the default
 list is ``kg/data/misconduct-words.txt``.
@@ -37,11 +39,13 @@ class FeedReport:
     items: int = 0            # items in the feeds
     new: int = 0              # not seen before
     kept: int = 0             # new, and kept by the filter
+    not_modified: int = 0     # feeds that answered 304: nothing new since the last read
     failures: list[tuple[str, str]] = field(default_factory=list)     # feeds that could not be read
     pages: UrlReport = field(default_factory=UrlReport)
 
     def summary(self) -> str:
-        return (f"feeds: {self.feeds} read, {len(self.failures)} failed; {self.items} item(s), {self.new} new, "
+        return (f"feeds: {self.feeds} read, {self.not_modified} not modified, {len(self.failures)} failed; "
+                f"{self.items} item(s), {self.new} new, "
                 f"{self.kept} kept by the filter\n{self.pages.summary()}")
 
 
@@ -108,6 +112,16 @@ class FeedState:
     def seen(self, feed: str) -> set[str]:
         return set(self.data["feeds"].get(feed, {}).get("seen", []))
 
+    def validators(self, feed: str) -> dict[str, str]:
+        """The conditional request headers for a feed, from its last answer (ETag, Last-Modified)."""
+        entry = self.data["feeds"].get(feed, {})
+        headers = {"If-None-Match": entry.get("etag"), "If-Modified-Since": entry.get("last_modified")}
+        return {key: value for key, value in headers.items() if value}
+
+    def remember(self, feed: str, etag: str | None, last_modified: str | None) -> None:
+        entry = self.data["feeds"].setdefault(feed, {"seen": []})
+        entry["etag"], entry["last_modified"] = etag, last_modified
+
     def mark(self, feed: str, keys: Iterable[str]) -> None:
         entry = self.data["feeds"].setdefault(feed, {"seen": []})
         seen = entry["seen"] + [k for k in keys if k not in set(entry["seen"])]
@@ -135,11 +149,18 @@ def follow(store: Store, store_dir: str | Path, feeds: Iterable[str], *, fetcher
     wanted: dict[str, list[Item]] = {}
     for feed in dict.fromkeys(feeds):
         try:
-            items = parse_feed(feed, fetcher.get(feed, accept=FEED_TYPES + ("text/html", "text/plain")).body)
+            answer = fetcher.get(feed, accept=FEED_TYPES + ("text/html", "text/plain"),
+                                 headers=state.validators(feed))
+            if answer.status == 304:
+                report.not_modified += 1
+                state.mark(feed, [])
+                continue
+            items = parse_feed(feed, answer.body)
         except (FetchError, PmkgError) as error:
             report.failures.append((feed, str(error)))
             fail(feed, str(error))
             continue
+        state.remember(feed, answer.header("etag"), answer.header("last-modified"))
         report.feeds += 1
         report.items += len(items)
         seen = state.seen(feed)
