@@ -97,12 +97,27 @@ class Page:
 
     @property
     def canonical(self) -> str:
-        """The page's ``<link rel=canonical>`` (resolved, http or https only), else the address reached."""
-        return canonical_url(self.body, self.final_url) or self.final_url
+        """The page's ``<link rel=canonical>`` on the same site, else the address reached.
+
+        A page names the article it is, not another site's: a canonical link to
+        another host would let any page take over (replace the graph of) an
+        article of another outlet, so it is not followed.
+        """
+        canonical = canonical_url(self.body, self.final_url)
+        return canonical if canonical and same_site(canonical, self.final_url) else self.final_url
 
     def header(self, name: str) -> str | None:
         name = name.lower()
         return next((value for key, value in self.headers if key.lower() == name), None)
+
+
+def same_site(one: str, other: str) -> bool:
+    """Whether two addresses are on one site: the same host, give or take a www., m., amp. or mobile. label."""
+    def site(url: str) -> str:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+        first, _, rest = host.partition(".")
+        return rest if first in ("www", "m", "amp", "mobile") and "." in rest else host
+    return bool(site(one)) and site(one) == site(other)
 
 
 def media_type(content_type: str | None) -> str:

@@ -51,7 +51,16 @@ class UrlReport:
 
 
 def read_page(page: Page):
-    """The :class:`Article` in a fetched page; its location is the page's canonical URL."""
+    """The :class:`Article` in a fetched page; its location is the page's canonical URL (same site only)."""
+    import dataclasses
+
+    article = _read_page(page)
+    if article.location != page.canonical:      # og:url or a canonical link to another site: not taken
+        article = dataclasses.replace(article, location=page.canonical)
+    return article
+
+
+def _read_page(page: Page):
     from kg import reader, reader_html
 
     location = page.canonical

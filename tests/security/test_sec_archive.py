@@ -14,7 +14,9 @@ request below is sent exactly as written:
 * a link in a public feed, or a redirect from a public page, that points at
   a loopback, private, link-local (cloud metadata) or unspecified address is
   refused before any connection (server-side request forgery: what pmkg read
-  there would be archived and served to everyone).
+  there would be archived and served to everyone);
+* a page whose canonical link or og:url names another site's address is
+  recorded at its own address, so it cannot replace another outlet's article.
 """
 
 from __future__ import annotations
@@ -106,3 +108,24 @@ def test_a_feed_on_the_local_network_may_link_to_it(tmp_path):
         with Store(path) as store, Fetcher(delay=0) as fetcher:
             report = follow(store, path, [srv.url("/rss")], fetcher=fetcher)
     assert len(report.pages.ingested) == 1
+
+
+# -- a page may not claim to be another outlet's article ----------------------------------------
+
+def test_a_canonical_link_to_another_site_does_not_take_over_its_article(tmp_path):
+    """A page at 127.0.0.1 whose canonical link and og:url name ``https://news.example.org/story``
+    is recorded at its own address: else it would replace the graph of that outlet's article."""
+    path = tmp_path / "store"
+    Store.create(path).close()
+    forged = article_html(7, canonical="https://news.example.org/story").replace(
+        "</head>", '<meta property="og:url" content="https://news.example.org/story"></head>')
+    with FixtureServer() as srv:
+        srv.routes["/forged"] = page(forged)
+        srv.routes["/own"] = page(article_html(8, canonical="/own-story"))
+        archive = Archive(path)
+        with Store(path) as store, Fetcher(delay=0) as fetcher:
+            ingest_urls(store, [srv.url("/forged"), srv.url("/own")], fetcher=fetcher, archive=archive)
+            rows = store.query("SELECT ?l WHERE { GRAPH ?g { ?a <https://w3id.org/pmkg/ontology#retrievedFrom> ?l } }")
+            locations = sorted(row["l"].value for row in rows)
+        archive.close()
+        assert locations == [srv.url("/forged"), srv.url("/own-story")]
