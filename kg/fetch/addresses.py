@@ -28,7 +28,7 @@ def host_addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Addr
         pass
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError, OSError):
+    except (socket.gaierror, UnicodeError, OSError, ValueError):
         return []
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 

@@ -211,7 +211,8 @@ class Fetcher:
                 raise FetchError(first, "not an http or https address" if url == first
                                  else f"redirected to {url[:200]}, not an http or https address")
             if public_only and (reason := private_reason(url)):
-                raise FetchError(first, f"refused: {reason}" + (f" (redirected to {url[:200]})" if url != first else ""))
+                via = f" (redirected to {url[:200]})" if url != first else ""
+                raise FetchError(first, f"refused: {reason}{via}")
             if not self.allowed(url):
                 raise FetchError(first, "refused by the site's robots.txt" +
                                  (f" (redirected to {url[:200]})" if url != first else ""))
@@ -275,8 +276,8 @@ class Fetcher:
         except httpx.InvalidURL as error:
             raise FetchError(url, f"invalid address ({error})") from None
         except httpx.HTTPError as error:
-            raise FetchError(url, f"cannot fetch: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-                             .rstrip(": ")) from None
+            detail = str(error).splitlines()[0] if str(error) else ""
+            raise FetchError(url, f"cannot fetch: {type(error).__name__}: {detail}".rstrip(": ")) from None
         finally:
             self._last[host] = self.clock()
 

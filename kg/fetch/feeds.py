@@ -106,7 +106,8 @@ class FeedState:
         try:
             self.data = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
         except (OSError, ValueError) as error:
-            raise PmkgError(f"{self.path}: cannot read the feed state ({error}); move it away to start afresh") from None
+            raise PmkgError(f"{self.path}: cannot read the feed state ({error}); "
+                            "move it away to start afresh") from None
         self.data.setdefault("feeds", {})
 
     def seen(self, feed: str) -> set[str]:

@@ -97,7 +97,8 @@ def capture_quads(article: str, capture: Capture, previous: Capture | None) -> l
             continue
         subject = ox.NamedNode(cap.record_id)
         quads += [ox.Quad(subject, RDF_TYPE, ox.NamedNode(PROV + "Entity"), graph),
-                  ox.Quad(subject, ox.NamedNode(PROV + "generatedAtTime"), ox.Literal(cap.captured, datatype=XSD_DATETIME), graph),
+                  ox.Quad(subject, ox.NamedNode(PROV + "generatedAtTime"),
+                          ox.Literal(cap.captured, datatype=XSD_DATETIME), graph),
                   ox.Quad(subject, ox.NamedNode(SCHEMA + "sha256"), ox.Literal(cap.sha256), graph),
                   ox.Quad(subject, ox.NamedNode(SCHEMA + "url"), ox.NamedNode(cap.canonical), graph)]
     if previous is not None:
