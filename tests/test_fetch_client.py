@@ -83,6 +83,18 @@ def test_waits_between_two_requests_to_the_same_host(server):
     assert clock.sleeps == [5, 5]
 
 
+def test_robots_txt_crawl_delay_is_kept_when_longer():
+    with FixtureServer() as srv:
+        srv.routes["/robots.txt"] = page("User-agent: pmkg\nCrawl-delay: 3\nDisallow:\n", content_type="text/plain")
+        srv.routes["/a"] = page(article_html(1))
+        srv.routes["/b"] = page(article_html(2))
+        clock = Clock()
+        with fetcher(clock, delay=1) as f:
+            f.get(srv.url("/a"))
+            f.get(srv.url("/b"))
+    assert clock.sleeps == [3, 3]
+
+
 def test_429_and_503_are_retried_honouring_retry_after(server):
     answers = iter([(429, {"Retry-After": "7"}, b"slow down"), (503, {}, b"busy"),
                     (200, {"Content-Type": "text/html"}, article_html(3).encode())])

@@ -8,7 +8,8 @@ Every request:
   robots.txt allows everything, one that fails with 5xx refuses everything,
   as RFC 9309 asks; a host that cannot be reached fails each of its addresses
   at once, without trying again);
-- waits at least ``delay`` seconds after the previous request to the same host;
+- waits at least ``delay`` seconds after the previous request to the same host
+  (or the robots.txt ``Crawl-delay``, if longer, up to ``max_wait``);
 - gives up after ``timeout`` seconds (connect, each read, and the whole body);
 - is retried on 429 and 503 with exponential back-off, honouring ``Retry-After``
   (seconds or an HTTP date), up to ``retries`` times and never waiting more
@@ -153,6 +154,7 @@ class Fetcher:
         self._client = httpx.Client(follow_redirects=False, timeout=httpx.Timeout(timeout),
                                     headers={"User-Agent": self.user_agent})
         self._last: dict[str, float] = {}
+        self._crawl_delay: dict[str, float] = {}       # host: robots.txt Crawl-delay, at most max_wait
         self._robots: dict[str, urllib.robotparser.RobotFileParser | FetchError | None] = {}
 
     def close(self) -> None:
@@ -250,12 +252,15 @@ class Fetcher:
             return None
         rules = urllib.robotparser.RobotFileParser()
         rules.parse(page.body.decode("utf-8", "replace").splitlines())
+        delay = rules.crawl_delay(self.user_agent)
+        if delay:
+            self._crawl_delay[urlsplit(origin).netloc.lower()] = min(float(delay), self.max_wait)
         return rules
 
     def _wait_turn(self, host: str) -> None:
         last = self._last.get(host)
         if last is not None:
-            wait = self.delay - (self.clock() - last)
+            wait = max(self.delay, self._crawl_delay.get(host, 0.0)) - (self.clock() - last)
             if wait > 0:
                 self.sleep(wait)
 
