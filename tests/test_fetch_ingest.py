@@ -112,6 +112,14 @@ def test_changed_page_gives_one_new_capture_and_a_reextracted_graph(server, stor
     assert [kind for kind, _, _ in warc_records(store_dir)].count("response") == 2
 
 
+def test_two_addresses_of_one_page_in_one_run_are_read_once(server, store_dir):
+    server.routes["/s?utm=a"] = page(article_html(9, canonical="/s"))
+    server.routes["/s?utm=b"] = page(article_html(9, canonical="/s"))
+    report = run(store_dir, [server.url("/s?utm=a"), server.url("/s?utm=b")])
+    assert len(report.ingested) == 1 and report.unchanged == [server.url("/s?utm=b")]
+    assert Archive(store_dir).count() == 1
+
+
 def test_changed_headline_keeps_one_graph_for_the_page(server, store_dir):
     versions = iter([article_html(4, title="Officer faces hearing over arrest in park"),
                      article_html(4, title="Officer dismissed after hearing over arrest in park")])

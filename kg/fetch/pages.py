@@ -162,6 +162,7 @@ def ingest_urls(store: Store, urls: Iterable[str], *, fetcher: Fetcher, archive:
         return report
     before = len(report.ingested) + len(report.gone)
     batch = _Batch(store, archive, report, fail, model)
+    read: set[tuple[str, str]] = set()        # (canonical URL, SHA-256) read in this run
     for url in addresses:
         try:
             page = fetcher.get(url, public_only=public_only)
@@ -172,9 +173,11 @@ def ingest_urls(store: Store, urls: Iterable[str], *, fetcher: Fetcher, archive:
             fail(url, str(error))
             continue
         latest = archive.latest(url, page.final_url, page.canonical)
-        if latest is not None and latest.article and latest.status < 300 and latest.sha256 == page.sha256:
+        unchanged = latest is not None and latest.article and latest.status < 300 and latest.sha256 == page.sha256
+        if unchanged or (page.canonical, page.sha256) in read:     # two addresses of one page: read once
             report.unchanged.append(url)
             continue
+        read.add((page.canonical, page.sha256))
         try:
             article = read_page(page)
         except PmkgError as error:
