@@ -65,6 +65,11 @@ def _extract_articles(articles: list[tuple[str, object]], model: str | None) -> 
     return results
 
 
+def extract_articles(articles: list[tuple[str, object]], model: str | None = None) -> list[Extracted]:
+    """Extract articles already read, as (source, Article) pairs, in this process (web pages)."""
+    return _extract_articles(articles, model)
+
+
 def extract_chunk(paths: list[str], model: str | None = None) -> list[Extracted]:
     """Read and extract a chunk of article files (runs in a worker process)."""
     from kg.reader import read_path

@@ -20,6 +20,7 @@ from kg import lock
 from kg.store import SHAPES_GRAPH, Format, Store, named_node
 from kg.cases import refresh as refresh_cases
 from kg.cases.cli import cases
+from kg.fetch.cli import follow
 from kg.link.cli import link
 from kg.web.cli import serve
 
@@ -111,9 +112,11 @@ def init(store_dir: Path, wait: float):
 @click.option("--progress/--quiet", "-p/-q", default=None,
               help="Show the progress bar even when standard error is not a terminal / never show it "
                    "(default: shown on a terminal).")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--urls", "url_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A file of web addresses to fetch and read, one a line (# starts a comment; - is standard input).")
+@click.argument("paths", nargs=-1)
 def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, progress: bool | None,
-           paths: tuple[Path, ...]):
+           url_file: Path | None, paths: tuple[str, ...]):
     """Load files and folders (searched recursively) into the store, creating it if missing.
 
     News articles (.txt, .html, .htm, or no extension; - reads one from
@@ -124,8 +127,19 @@ def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, progre
     triples go into --graph or into a graph named by the file's file: IRI.
     Each file or article is one transaction. A bad file is reported on one
     line and skipped, the others still load, and the exit status is then 1.
+
+    Web addresses (http:// or https://, or listed in --urls FILE) are fetched
+    politely (see README: PMKG_CONTACT, PMKG_FETCH_DELAY), archived as WARC
+    under the store folder and read like saved HTML; an unchanged page is
+    not written again.
     """
+    from kg.fetch.cli import is_web_address, read_url_file, run_urls
     from kg.ingest import find_files, ingest as run_ingest, is_article
+
+    urls = [p for p in paths if is_web_address(p)] + (read_url_file(url_file) if url_file else [])
+    paths = tuple(Path(p) for p in paths if not is_web_address(p))
+    if not paths and not urls:
+        raise click.UsageError("give files, folders, - or web addresses to ingest (or --urls FILE)")
 
     if not store_dir.exists():
         Store.create(store_dir, wait=wait).close()
@@ -146,6 +160,8 @@ def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, progre
         problems = report.failed + (report.articles.skipped + report.articles.failed if report.articles else 0)
         if stdin:
             problems += _ingest_stdin(store)
+        if urls:
+            problems += run_urls(store, store_dir, urls)
         store.flush()
     if bar is not None:
         bar.close()
@@ -372,3 +388,4 @@ def docs(output_dir: Path):
 main.add_command(serve)
 main.add_command(link)
 main.add_command(cases)
+main.add_command(follow)

@@ -9,3 +9,19 @@ DEFAULT_STORE = "pmkg-data"
 def store_path() -> Path:
     """The store folder: ``$PMKG_STORE`` if set, else ``./pmkg-data``."""
     return Path(os.environ.get("PMKG_STORE") or DEFAULT_STORE)
+
+
+def contact() -> str | None:
+    """How site owners can reach whoever runs pmkg (an e-mail address or a web page): ``$PMKG_CONTACT``.
+
+    It goes into the User-Agent of every page and feed request.
+    """
+    return os.environ.get("PMKG_CONTACT") or None
+
+
+def fetch_delay() -> float:
+    """Seconds between two requests to the same web host: ``$PMKG_FETCH_DELAY``, default 1."""
+    try:
+        return max(0.0, float(os.environ.get("PMKG_FETCH_DELAY") or 1.0))
+    except ValueError:
+        return 1.0

@@ -49,6 +49,7 @@ from kg.namespaces import GRAPH as GRAPH_BASE
 from kg.namespaces import ONTOLOGY_GRAPH, VOCAB
 from kg.store import Format
 from kg.web import admission, urls
+from kg.web.archive import archived_copy
 from kg.web.cases import case_sections
 from kg.web.executor import Busy, QueryTimeout, WorkerFailed, store_signature
 from kg.web.protocol import negotiate
@@ -157,7 +158,7 @@ def _page(iri: str):
     alternates = _alternates(iri, _graphs())
     cases = case_sections(iri, lambda query: _rows(_run(query, deadline)))
     body = render_template("entity.html", page=page, alternates=alternates,
-                           row_limit=current_app.config["ROW_LIMIT"], **cases)
+                           row_limit=current_app.config["ROW_LIMIT"], archived=archived_copy(iri), **cases)
     response = Response(body, content_type="text/html; charset=utf-8")
     response.headers["Link"] = _link_header(alternates)
     response.vary.add("Accept")
