@@ -254,16 +254,16 @@ class GraphWriter:
             if outcome.investigation in investigations:
                 self.add(node, _p("inInvestigation"), investigations[outcome.investigation])
             self.provenance(node, outcome.evidence)
-        for quote in facts.quotes:
-            node = ox.NamedNode(f"{self.iri}/quote/{quote.key}")
+        for quotation in facts.quotes:
+            node = ox.NamedNode(f"{self.iri}/quote/{quotation.key}")
             self.add(node, TYPE, _p("Quotation"))
-            self.add(node, _p("text"), ox.Literal(quote.text))
-            self.add(node, _p("speaker"), self.person(quote.speaker))
-            if quote.role:
-                self.add(node, _p("speakerRole"), ox.Literal(quote.role))
-            if quote.speaking_for:
-                self.add(node, _p("speakingFor"), self.org(quote.speaking_for))
-            self.provenance(node, quote.evidence)
+            self.add(node, _p("text"), ox.Literal(quotation.text))
+            self.add(node, _p("speaker"), self.person(quotation.speaker))
+            if quotation.role:
+                self.add(node, _p("speakerRole"), ox.Literal(quotation.role))
+            if quotation.speaking_for:
+                self.add(node, _p("speakingFor"), self.org(quotation.speaking_for))
+            self.provenance(node, quotation.evidence)
         return self.triples
 
     def period(self, node, period: tuple[str | None, str | None]) -> None:
