@@ -385,6 +385,25 @@ def docs(output_dir: Path):
     click.echo(f"wrote {build(output_dir)}")
 
 
+@main.command("search")
+@store_option
+@wait_option
+@click.option("--rebuild", is_flag=True, help="Rebuild the search index from the store first.")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.argument("text", required=False, default="")
+def search_command(store_dir: Path, wait: float, rebuild: bool, limit: int, text: str):
+    """Search the store's full-text index for TEXT (officers, forces and bodies, cases, articles)."""
+    from kg import search
+
+    if rebuild:
+        with Store(store_dir, read_only=True, wait=wait) as store:
+            click.echo(f"indexed {search.rebuild(store)} document(s)")
+    if text or not rebuild:
+        for hit in search.search(search.index_path(store_dir), text, limit):
+            title = search.plain(hit.title)[0]
+            click.echo(f"{hit.kind}\t{title}\t{hit.detail}\t<{hit.iri}>")
+
+
 main.add_command(serve)
 main.add_command(link)
 main.add_command(cases)

@@ -161,7 +161,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["STORE"] = str(settings.store_path())
     _check_settings(app)
 
-    from kg.web import admission, archive, entities, errors, page, queries, sparql
+    from kg.web import admission, archive, entities, errors, page, queries, search, sparql
 
     errors.register(app)
     app.before_request(admission.refuse_spent_clients)
@@ -170,6 +170,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(entities.bp)
     app.register_blueprint(page.bp)
     app.register_blueprint(archive.bp)
+    app.register_blueprint(search.bp)
     app.after_request(_security_headers)
     _trust_proxies(app)
     return app

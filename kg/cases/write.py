@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 import pyoxigraph as ox
 
+from kg import search
 from kg.cases.gather import mentions
 from kg.cases.resolve import Case, Proposal, resolve
 from kg.cases.status import CONCLUDING, EPISTEMIC, STATUS, conflicts, current, timeline
@@ -139,6 +140,7 @@ def refresh(store: Store) -> int:
              for m in found for s in m.subjects if s.name and s.is_global}
     store.replace_graphs({CASES_GRAPH: case_triples(cases, names),
                           CASE_LINKS_GRAPH: _link_triples(store, proposals, decided)})
+    search.rebuild(store)  # the search index follows the graphs (ingest, withdrawal, rebuild)
     return len(cases)
 
 
