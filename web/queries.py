@@ -176,10 +176,16 @@ def _page(query: SavedQuery, values: dict):
         if answer["kind"] == "boolean":
             context["boolean"] = results["boolean"]
         else:
-            context.update(names=results["head"]["vars"], rows=results["results"]["bindings"])
+            context.update(names=shown_columns(results["head"]["vars"]), rows=results["results"]["bindings"])
         context["chart"] = chart_data(query, results)
         context["local"] = entity_href
     return render_template("query_page.html", **context)
+
+
+def shown_columns(names: list[str]) -> list[str]:
+    """The result columns a page shows: a variable named with a leading ``_`` carries a
+    parameter (``?_officer_iri``, ``?__since_date``) and is left out of the table."""
+    return [name for name in names if not name.startswith("_")]
 
 
 def chart_data(query: SavedQuery, results: dict | None) -> dict | None:
@@ -207,15 +213,16 @@ def chart_data(query: SavedQuery, results: dict | None) -> dict | None:
 
 
 def timeline_points(rows: list[dict], x: str, y: str) -> list[dict]:
-    """Dated events placed along a time axis; rows without a readable date are left out."""
-    events = []
+    """Dated events placed along a time axis, each (date, label) once however many articles
+    report it; rows without a readable date are left out."""
+    events = set()
     for row in rows:
         try:
             day = date.fromisoformat(row[x]["value"][:10])
         except (KeyError, ValueError):
             continue
-        events.append((day, row.get(y, {}).get("value", "")))
-    events.sort()
+        events.add((day, row.get(y, {}).get("value", "")))
+    events = sorted(events)
     if not events:
         return []
     first, span = events[0][0], (events[-1][0] - events[0][0]).days or 1

@@ -219,10 +219,15 @@
         return;
       }
       var label = display(row[y]);
+      var date = row[x].value.slice(0, 10);
+      // One point per event: the same outcome reported by several articles is drawn once.
+      if (points.some(function (p) { return p.date === date && p.label === label; })) {
+        return;
+      }
       if (kinds.indexOf(label) < 0) {
         kinds.push(label);
       }
-      points.push({ x: when / DAY, y: kinds.indexOf(label), label: label, date: row[x].value.slice(0, 10) });
+      points.push({ x: when / DAY, y: kinds.indexOf(label), label: label, date: date });
     });
     if (!points.length) {
       return;
