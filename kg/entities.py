@@ -177,6 +177,7 @@ class Term:
 class Sentence:
     text: str
     href: str | None
+    number: int = 0   # its place in Page.evidence, from 1
 
 
 @dataclass
@@ -208,6 +209,7 @@ class Page:
     inverse: list[Group]
     articles: list[Term]
     truncated: bool = False
+    evidence: list[Sentence] = field(default_factory=list)
 
 
 def fallback_label(iri: str) -> str:
@@ -307,7 +309,7 @@ def build_page(iri: str, rows: list[dict], labels: dict[str, dict], *, truncated
                 for k in chosen]
 
     own = labels.get(iri, {}).get("label", {}).get("value") or fallback_label(iri)
-    return Page(
+    page = Page(
         iri=iri,
         label=own,
         types=sorted(types.values(), key=lambda t: t.text),
@@ -317,6 +319,23 @@ def build_page(iri: str, rows: list[dict], labels: dict[str, dict], *, truncated
         articles=sorted(articles.values(), key=lambda t: t.text),
         truncated=truncated,
     )
+    page.evidence = number_sentences(page.facts + page.provenance + page.inverse)
+    return page
+
+
+def number_sentences(groups: list[Group]) -> list[Sentence]:
+    """Each distinct supporting sentence once, numbered in the order the page first cites it;
+    every Sentence in ``groups`` gets the number of its entry (the page shows the sentence
+    once and the facts refer to it by number)."""
+    numbers: dict[tuple, Sentence] = {}
+    for group in groups:
+        for fact in group.facts:
+            for source in fact.sources:
+                for sentence in source.sentences:
+                    entry = numbers.setdefault((sentence.href, sentence.text),
+                                               Sentence(sentence.text, sentence.href, len(numbers) + 1))
+                    sentence.number = entry.number
+    return list(numbers.values())
 
 
 def label_table(rows: list[dict]) -> dict[str, dict]:
