@@ -20,7 +20,7 @@ PAGES = {
     "saved-queries": "/queries/",
     "officers-by-force": "/queries/officers-by-force",
     "officer-timeline": "/queries/officer-timeline?officer=https%3A%2F%2Fw3id.org%2Fpmkg%2Fid%2Fofficer%2F"
-                        "west-midlands-police%2Fkieran-holloway",
+                        "police-scotland%2Feuan-lockhart",
     "downloads": "/downloads",
 }
 
