@@ -15,6 +15,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium
 
 OFFICER = "/id/officer/kent-police/rowan-ashby"
 PAGES = {
+    "home": "/",
     "search": "/search?q=Ashby",
     "officer": OFFICER,
     "saved-queries": "/queries/",
