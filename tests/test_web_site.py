@@ -78,3 +78,16 @@ def test_an_entity_page_shows_each_supporting_sentence_once(client):
     number = re.search(r'<li id="evidence-(\d+)"><blockquote class="sentence">(?:<a [^>]*>)?' + re.escape(sentence),
                        html).group(1)
     assert html.count(f'href="#evidence-{number}"') >= 2
+
+
+def test_every_page_shares_the_layout_and_cites_the_configured_address(client):
+    for url in ("/queries/", "/queries/officers-by-force", "/search?q=Ashby",
+                "/" + ASHBY.removeprefix("https://w3id.org/pmkg/"), "/"):
+        html = client.get(url, headers={**HTML, "Host": "evil.example"}).get_data(as_text=True)
+        assert 'href="/static/site.css"' in html, url
+        nav = html[html.index('<nav class="site-nav"'):html.index("</nav>")]
+        for place in ("/search", "/queries/", "/sparql", "/downloads"):
+            assert f'href="{place}' in nav, (url, place)
+        footer = html[html.index("<footer"):html.index("</footer>")]
+        assert "CC BY 4.0" in footer and "How to cite" in footer, url
+        assert "evil.example" not in html, url

@@ -171,6 +171,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(page.bp)
     app.register_blueprint(archive.bp)
     app.register_blueprint(search.bp)
+    # The footer cites the site by its configured address, never by the Host header.
+    app.jinja_env.globals["site_url"] = urls.base_url
     app.after_request(_security_headers)
     _trust_proxies(app)
     return app
