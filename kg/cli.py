@@ -199,7 +199,12 @@ def _ingest_stdin(store: Store) -> int:
     if result.status != "ok":
         click.echo(f"skipped: standard input: {result.reason}", err=True)
         return 1
-    store.replace_graph(result.graph, result.quads())
+    from kg.review import publish_extracted
+
+    refused = publish_extracted(store, result.graph, result.quads(), result.text)
+    if refused is not None:
+        click.echo(f"skipped: standard input: {refused}", err=True)
+        return 0
     refresh_cases(store)
     click.echo(f"standard input: wrote {result.triples} triples into <{result.graph}>")
     return 0
