@@ -20,6 +20,7 @@ from kg import lock
 from kg.store import SHAPES_GRAPH, Format, Store, named_node
 from kg.cases import refresh as refresh_cases
 from kg.cases.cli import cases
+from kg.review.cli import review
 from kg.fetch.cli import follow
 from kg.link.cli import link
 from kg.review.withdraw_cli import restore_command, withdraw_command
@@ -413,6 +414,7 @@ def search_command(store_dir: Path, wait: float, rebuild: bool, limit: int, text
 main.add_command(serve)
 main.add_command(link)
 main.add_command(cases)
+main.add_command(review)
 main.add_command(follow)
 main.add_command(withdraw_command)
 main.add_command(restore_command)

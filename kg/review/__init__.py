@@ -11,6 +11,8 @@ still apply when the article is read again (:mod:`kg.review.decisions`).
     facts(store_dir, article) -> list[Fact]
     decide(store_dir, *, action, article, key, by, reason=None, field=None, value=None,
            sentence=None, kind=None, subject=None) -> Decision
+    decide_each(store_dir, *, action, article, keys, by, reason=None) -> list[Decision]
+                                       confirm or reject several facts (keys=None: every unreviewed one)
     status(store_dir) -> list[ArticleStatus]
     log(store_dir, *, limit=100, article=None) -> list[Decision]      newest first
     queue(store_dir) -> list[ArticleStatus]                           unreviewed facts, oldest first
@@ -20,12 +22,12 @@ still apply when the article is read again (:mod:`kg.review.decisions`).
 Nothing here loads spaCy.
 """
 
-from kg.review.api import (ArticleStatus, Fact, article_text, decide, facts, log, publish, publish_extracted,
-                           queue, resolve, status)
+from kg.review.api import (ArticleStatus, Fact, article_text, decide, decide_each, facts, log, publish,
+                           publish_extracted, queue, resolve, status)
 from kg.review.apply import STATES, state_concept
 from kg.review.decisions import Decision
 from kg.review.store import DECISIONS_GRAPH, RAW_PREFIX, WITHDRAWALS_GRAPH, ReviewStore, raw_graph
 
 __all__ = ["ArticleStatus", "DECISIONS_GRAPH", "Decision", "Fact", "RAW_PREFIX", "ReviewStore", "STATES",
-           "WITHDRAWALS_GRAPH", "article_text", "decide", "facts", "log", "publish", "publish_extracted", "queue",
+           "WITHDRAWALS_GRAPH", "article_text", "decide", "decide_each", "facts", "log", "publish", "publish_extracted", "queue",
            "raw_graph", "resolve", "state_concept", "status"]

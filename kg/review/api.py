@@ -161,51 +161,110 @@ def decide(store_dir: Path, *, action: str, article: str, key: str | None, by: s
     article text) and optionally ``subject``, the key of the officer or group
     it is about; ``key`` is ignored (the addition's key is made from its content).
     """
-    from kg.cases import refresh
-
     if action not in ACTIONS:
         raise PmkgError(f"{action!r}: the action is one of {', '.join(ACTIONS)}")
-    by = " ".join((by or "").split())
-    if not by or len(by) > values.MAX_TEXT or not any(c.isalpha() for c in by):
-        raise PmkgError("say who decides: --by NAME (1 to 200 characters)")
-    if reason is not None:
-        reason = " ".join(reason.split()) or None
-        if reason is not None and len(reason) > MAX_REASON:
-            raise PmkgError(f"the reason is longer than {MAX_REASON} characters")
-    store_dir = Path(store_dir)
-    if not (store_dir / "private").is_dir():
-        raise PmkgError(f"{store_dir}: no article has been ingested for review in this store")
-    with Store(store_dir) as store, ReviewStore.open(store_dir) as rs:
-        article = resolve(rs, article)
-        if rs.withdrawn(article) is not None:
-            raise PmkgError(f"<{article}> is withdrawn; pmkg restore it before reviewing it")
+    by, reason = _who(by, reason)
+    with _writing(store_dir) as (store, rs):
+        article = _reviewable(rs, article)
         text = rs.text(article)
         applied = {item.fact.key: item for item in _applied(rs, article)[1]}
         if action == "add":
             decision = _addition(article, applied, text, by=by, reason=reason, field=field, value=value,
                                  sentence=sentence, kind=kind, subject=subject)
         else:
-            item = applied.get((key or "").strip())
-            if item is None:
-                raise PmkgError(f"{key!r}: no fact with this key in <{article}> (see pmkg review ARTICLE)")
-            fact = item.fact
-            if action == "correct":
-                name = field or fact.field
-                new = values.check(fact.kind, name, value)
-                old = item.corrections.get(name, fact.value if name == fact.field else None)
-                decision = new_decision(action=action, article=article, key=fact.key, by=by, reason=reason,
-                                        field=name, old_value=old, new_value=new, kind=fact.kind, label=fact.label)
-            else:
-                if field is not None or value is not None:
-                    raise PmkgError(f"{action} takes no field or value (use correct)")
-                decision = new_decision(action=action, article=article, key=fact.key, by=by, reason=reason,
-                                        old_value=fact.value, kind=fact.kind, label=fact.label)
-        rs.add_decision(to_triples(decision))
-        _publish(store, rs, article)
-        refresh(store)
-        rs.flush()
-        store.flush()
+            decision = _on_fact(action, article, applied, key, by=by, reason=reason, field=field, value=value)
+        _record(store, rs, article, [decision])
     return decision
+
+
+def decide_each(store_dir: Path, *, action: str, article: str, keys: list[str] | None, by: str,
+                reason: str | None = None) -> list[Decision]:
+    """Confirm or reject several facts of one article at once (``keys=None``: every unreviewed fact).
+
+    All are checked before any is recorded; the article is published once.
+    """
+    if action not in ("confirm", "reject"):
+        raise PmkgError(f"{action!r}: only confirm and reject apply to several facts at once")
+    by, reason = _who(by, reason)
+    with _writing(store_dir) as (store, rs):
+        article = _reviewable(rs, article)
+        applied = {item.fact.key: item for item in _applied(rs, article)[1]}
+        if keys is None:
+            keys = [k for k, item in applied.items() if item.state == "unreviewed"]
+        found = [_on_fact(action, article, applied, key, by=by, reason=reason) for key in dict.fromkeys(keys)]
+        _record(store, rs, article, found)
+    return found
+
+
+def _who(by: str | None, reason: str | None) -> tuple[str, str | None]:
+    by = " ".join((by or "").split())
+    if not by or len(by) > values.MAX_TEXT or not any(c.isalpha() for c in by):
+        raise PmkgError("say who decides: --by NAME (1 to 200 characters, with letters)")
+    if reason is not None:
+        reason = " ".join(reason.split()) or None
+        if reason is not None and len(reason) > MAX_REASON:
+            raise PmkgError(f"the reason is longer than {MAX_REASON} characters")
+    return by, reason
+
+
+class _writing:
+    """The public store, then the review store, open for writing (always in this order)."""
+
+    def __init__(self, store_dir: Path):
+        self.store_dir = Path(store_dir)
+
+    def __enter__(self) -> tuple[Store, ReviewStore]:
+        if not (self.store_dir / "private").is_dir():
+            raise PmkgError(f"{self.store_dir}: no article has been ingested for review in this store")
+        self.store = Store(self.store_dir)
+        try:
+            self.rs = ReviewStore.open(self.store_dir)
+        except PmkgError:
+            self.store.close()
+            raise
+        return self.store, self.rs
+
+    def __exit__(self, *exc) -> None:
+        self.rs.close()
+        self.store.close()
+
+
+def _reviewable(rs: ReviewStore, article: str) -> str:
+    article = resolve(rs, article)
+    if rs.withdrawn(article) is not None:
+        raise PmkgError(f"<{article}> is withdrawn; pmkg restore it before reviewing it")
+    return article
+
+
+def _on_fact(action: str, article: str, applied: dict[str, Applied], key: str | None, *, by: str,
+             reason: str | None, field: str | None = None, value: str | None = None) -> Decision:
+    item = applied.get((key or "").strip())
+    if item is None:
+        raise PmkgError(f"{key!r}: no fact with this key in <{article}> (see pmkg review ARTICLE)")
+    fact = item.fact
+    if action == "correct":
+        name = field or fact.field
+        new = values.check(fact.kind, name, value)
+        old = item.corrections.get(name, fact.value if name == fact.field else None)
+        return new_decision(action=action, article=article, key=fact.key, by=by, reason=reason,
+                            field=name, old_value=old, new_value=new, kind=fact.kind, label=fact.label)
+    if field is not None or value is not None:
+        raise PmkgError(f"{action} takes no field or value (use correct)")
+    return new_decision(action=action, article=article, key=fact.key, by=by, reason=reason,
+                        old_value=fact.value, kind=fact.kind, label=fact.label)
+
+
+def _record(store: Store, rs: ReviewStore, article: str, decisions: list[Decision]) -> None:
+    """Add the decisions (one transaction), publish the article again, recompute the cases."""
+    from kg.cases import refresh
+
+    if not decisions:
+        return
+    rs.add_decision([t for d in decisions for t in to_triples(d)])
+    _publish(store, rs, article)
+    refresh(store)
+    rs.flush()
+    store.flush()
 
 
 def _addition(article: str, applied: dict[str, Applied], text: str | None, *, by: str, reason: str | None,

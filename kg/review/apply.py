@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from kg import identity
 from kg.namespaces import PMKG, PREFIXES, VOCAB
-from kg.review.decisions import Decision
+from kg.review.decisions import Decision, order
 from kg.review.keys import OFFICER_FIELDS, RawFact, TYPE, make_key, p, raw_facts
 
 XSD = PREFIXES["xsd"]
@@ -51,7 +51,7 @@ def addition_key(article: str, kind: str, field_name: str, value: str, subject: 
 def fold(article: str, facts: list[RawFact], decisions: list[Decision]) -> list[Applied]:
     """Each fact (raw or added) with the state the decisions give it, oldest decision first."""
     applied = {f.key: Applied(f) for f in facts}
-    for d in sorted(decisions, key=lambda d: (d.at, d.iri)):
+    for d in sorted(decisions, key=order):
         if d.article != article:
             continue
         if d.action == "add":

@@ -128,5 +128,13 @@ def from_triples(triples: list[ox.Triple]) -> list[Decision]:
                               field=one(PMKG + "field"), old_value=one(PMKG + "oldValue"),
                               new_value=one(PMKG + "newValue"), kind=one(PMKG + "factKind"), sentence=sentence,
                               subject=one(PMKG + "subjectKey"), label=one(LABEL.value)))
-    found.sort(key=lambda d: (d.at, d.iri))
+    found.sort(key=order)
     return found
+
+
+def order(d: Decision) -> tuple:
+    """Oldest first: by time (as a date-time, not as text), then IRI."""
+    try:
+        return datetime.fromisoformat(d.at), d.iri
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc), d.iri
