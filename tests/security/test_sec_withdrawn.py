@@ -29,7 +29,8 @@ PMKG = str(Path(sys.executable).parent / "pmkg")
 CASES = Path(__file__).resolve().parent.parent / "fixtures" / "cases"
 WITHDRAWN_FILE = CASES / "03_gmp-pc-charged-abuse-of-position.txt"
 KEPT_FILE = CASES / "04_gmp-former-pc-jailed.txt"
-REASON = "Withdrawn at the request of the court."
+REASON = "Withdrawn at the request of the court. <script>alert(1)</script>"   # markup in a reason is text
+ESCAPED = "Withdrawn at the request of the court. &lt;script&gt;alert(1)&lt;/script&gt;"
 SENTENCES = """
 PREFIX pmkg: <https://w3id.org/pmkg/ontology#>
 SELECT ?g ?text WHERE { GRAPH ?g { ?s a pmkg:Sentence ; pmkg:text ?text } }"""
@@ -95,11 +96,16 @@ def test_the_withdrawn_iri_answers_410_with_the_reason(withdrawn, suffix, accept
     response = client.get(local(article) + suffix, headers={"Accept": accept})
     assert response.status_code == 410
     body = response.get_data(as_text=True)
-    assert REASON in body and "withdrawn on 20" in body
+    if response.mimetype == "text/html":
+        assert ESCAPED in body and "<script>alert" not in body
+    else:
+        assert response.get_json()["error"]["message"].endswith(REASON)
+    assert "withdrawn on 20" in body
     assert "Legal Desk" not in body   # who withdrew it is not public
     assert_nothing_of(body.replace(local(article), ""), article, own)
     if accept == "application/json":
         assert response.get_json()["error"]["status"] == 410
+        assert response.mimetype == "application/json"
 
 
 def test_every_iri_minted_inside_it_answers_410(withdrawn):
