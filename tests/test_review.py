@@ -225,6 +225,18 @@ def test_an_added_fact_cites_its_sentence_and_is_published(store_dir):
         decide(store_dir, action="add", article=article, key=None, by="Ann", kind="outcome", value="suspension",
                sentence=(start, end), subject=whitlock.key)
 
+    def published():
+        return {(r.get("officerName"), r["code"]) for r in rows(store_dir, "outcomes") if r["article"] == article}
+
+    decide(store_dir, action="correct", article=article, key=added.key, by="Bob", value="restricted duties")
+    assert ("Ross Whitlock", "restricted-duties") in published() and ("Ross Whitlock", "suspension") not in published()
+    decide(store_dir, action="reject", article=article, key=added.key, by="Bob", reason="not what it says")
+    assert ("Ross Whitlock", "restricted-duties") not in published()
+    assert {f.key: f.state for f in facts(store_dir, article)}[added.key] == "rejected"
+    decide(store_dir, action="confirm", article=article, key=added.key, by="Cy")   # undoes the rejection
+    assert ("Ross Whitlock", "restricted-duties") in published()
+    assert {f.key: f.state for f in facts(store_dir, article)}[added.key] == "added"
+
 
 def test_status_queue_and_confirming_every_fact(store_dir):
     before = {s.article: s for s in status(store_dir)}
