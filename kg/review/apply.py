@@ -42,6 +42,7 @@ class Applied:
     corrections: dict[str, str] = field(default_factory=dict)
     sentence: tuple[int, int] | None = None      # an addition's cited sentence
     subject: str | None = None                   # an addition's subject key
+    added: bool = False                          # made by a reviewer, not by the extractor
 
 
 def addition_key(article: str, kind: str, field_name: str, value: str, subject: str | None) -> str:
@@ -57,7 +58,7 @@ def fold(article: str, facts: list[RawFact], decisions: list[Decision]) -> list[
         if d.action == "add":
             if d.key not in applied:
                 fact = RawFact(d.key, d.kind or "", d.field or "", d.new_value or "", d.label or "", None)
-                applied[d.key] = Applied(fact, "added", sentence=d.sentence, subject=d.subject)
+                applied[d.key] = Applied(fact, "added", sentence=d.sentence, subject=d.subject, added=True)
             continue
         item = applied.get(d.key)
         if item is None:
@@ -69,10 +70,10 @@ def fold(article: str, facts: list[RawFact], decisions: list[Decision]) -> list[
             item.state = "rejected"
         elif d.action == "confirm":
             if item.state in ("unreviewed", "rejected"):
-                item.state = "corrected" if item.corrections else "confirmed"
+                item.state = "added" if item.added else "corrected" if item.corrections else "confirmed"
         elif d.action == "correct":
             item.corrections[d.field or item.fact.field] = d.new_value or ""
-            if item.state != "added":
+            if not item.added:
                 item.state = "corrected"
     return list(applied.values())
 
@@ -249,7 +250,7 @@ def apply(article: str, raw: list[ox.Triple], decisions: list[Decision],
             subjects[fact.key] = fact.node
     for item in applied:
         fact = item.fact
-        if item.state == "added":
+        if item.added:
             continue
         if item.state == "rejected":
             if fact.kind == "officer":

@@ -123,7 +123,7 @@ def check(kind: str, field: str, value: str | None) -> str:
     if rule in ("name", "text"):
         return _text(value, field)
     if rule in ("rank", "status", "investigation-kind", "outcome"):
-        return _concept(rule, value, field)
+        return _concept(rule, value, {"type": "outcome type", "kind": "investigation kind"}.get(field, field))
     if rule == "allegation":
         found = [_concept("allegation", v, "allegation category") for v in value.split(",") if v.strip()]
         return ",".join(sorted(set(found)))
