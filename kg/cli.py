@@ -22,6 +22,7 @@ from kg.cases import refresh as refresh_cases
 from kg.cases.cli import cases
 from kg.fetch.cli import follow
 from kg.link.cli import link
+from kg.users_cli import users
 from kg.web.cli import serve
 
 RESULT_FORMATS = {
@@ -408,3 +409,4 @@ main.add_command(serve)
 main.add_command(link)
 main.add_command(cases)
 main.add_command(follow)
+main.add_command(users)
