@@ -35,6 +35,7 @@ class Extracted:
     triples: int = 0
     words: int = 0
     reason: str | None = None
+    text: str | None = None       # the cleaned text the facts were extracted from (kept for reviewers)
 
     def quads(self) -> list[ox.Quad]:
         return list(ox.parse(self.nquads, ox.RdfFormat.N_QUADS)) if self.nquads else []
@@ -59,7 +60,8 @@ def _extract_articles(articles: list[tuple[str, object]], model: str | None) -> 
             node = ox.NamedNode(graph)
             data = ox.serialize((ox.Quad(t.subject, t.predicate, t.object, node) for t in triples), None,
                                 ox.RdfFormat.N_QUADS)
-            results.append(Extracted(source, "ok", graph, data, len(triples), len(article.text.split())))
+            results.append(Extracted(source, "ok", graph, data, len(triples), len(article.text.split()),
+                                     text=article.text))
         except (ValueError, KeyError, IndexError, AttributeError, TypeError, RuntimeError) as error:
             results.append(Extracted(source, "failed", reason=f"extraction error: {type(error).__name__}: {error}"))
     return results
@@ -125,6 +127,7 @@ class Tally:
     read: int = 0
     skipped: int = 0
     failed: int = 0
+    withdrawn: int = 0
     triples: int = 0
     words: int = 0
     started: float = 0.0
@@ -141,5 +144,6 @@ class Tally:
 
     def summary(self) -> str:
         seconds = time.perf_counter() - self.started
-        return (f"articles: {self.read} read, {self.skipped} skipped, {self.failed} failed; "
+        withdrawn = f", {self.withdrawn} withdrawn (not published)" if self.withdrawn else ""
+        return (f"articles: {self.read} read, {self.skipped} skipped, {self.failed} failed{withdrawn}; "
                 f"{self.triples} triples written; {seconds:.1f} s")

@@ -20,6 +20,7 @@ from kg import lock
 from kg.store import SHAPES_GRAPH, Format, Store, named_node
 from kg.cases import refresh as refresh_cases
 from kg.cases.cli import cases
+from kg.review.cli import review
 from kg.fetch.cli import follow
 from kg.link.cli import link
 from kg.users_cli import users
@@ -199,7 +200,12 @@ def _ingest_stdin(store: Store) -> int:
     if result.status != "ok":
         click.echo(f"skipped: standard input: {result.reason}", err=True)
         return 1
-    store.replace_graph(result.graph, result.quads())
+    from kg.review import publish_extracted
+
+    refused = publish_extracted(store, result.graph, result.quads(), result.text)
+    if refused is not None:
+        click.echo(f"skipped: standard input: {refused}", err=True)
+        return 0
     refresh_cases(store)
     click.echo(f"standard input: wrote {result.triples} triples into <{result.graph}>")
     return 0
@@ -408,5 +414,6 @@ def search_command(store_dir: Path, wait: float, rebuild: bool, limit: int, text
 main.add_command(serve)
 main.add_command(link)
 main.add_command(cases)
+main.add_command(review)
 main.add_command(follow)
 main.add_command(users)

@@ -184,18 +184,32 @@ def ingest(
 def ingest_articles(store: Store, paths: list[Path], *, workers: int = 1,
                     on_failure: Callable[[Path, str], None] | None = None,
                     progress: Callable[[int], object] | None = None) -> "Tally":
-    """Extract the articles and write each one's graph in its own transaction."""
+    """Extract the articles and write each one's graphs, one transaction per article on each store.
+
+    The raw extraction and the text go into the private review store first
+    (``DIR/private``), then the published graph (raw extraction with the
+    review decisions applied) into ``store``. A withdrawn article is not
+    written: ``on_failure`` is told why, and it counts as withdrawn, not failed.
+    """
     import time
 
     from kg.batch import Tally, extract_paths
+    from kg.review import publish_extracted
 
     tally = Tally(started=time.perf_counter())
     for done, result in enumerate(extract_paths(paths, workers=workers), 1):
-        tally.add(result)
         if result.status == "ok":
-            store.replace_graph(result.graph, result.quads())
-        elif on_failure is not None:
-            on_failure(Path(result.source), result.reason or result.status)
+            refused = publish_extracted(store, result.graph, result.quads(), result.text)
+            if refused is None:
+                tally.add(result)
+            else:
+                tally.withdrawn += 1
+                if on_failure is not None:
+                    on_failure(Path(result.source), refused)
+        else:
+            tally.add(result)
+            if on_failure is not None:
+                on_failure(Path(result.source), result.reason or result.status)
         if progress is not None:
             progress(done)
     return tally

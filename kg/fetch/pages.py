@@ -121,6 +121,7 @@ class _Batch:
 
     def flush(self) -> None:
         from kg.batch import extract_articles
+        from kg.review import publish_extracted
 
         pending, self.pending = self.pending, []
         if not pending:
@@ -131,11 +132,14 @@ class _Batch:
                 self.fail(url, f"{url}: {result.reason or result.status}")
                 continue
             capture = self.archive.write(page, previous=previous)
-            quads = result.quads() + capture_quads(result.graph, capture, previous)
-            graphs = {result.graph: quads}
+            extra = capture_quads(result.graph, capture, previous)
+            quads = result.quads() + extra
             if previous is not None and previous.article and previous.article != result.graph:
-                graphs[previous.article] = []     # a new headline names the article anew: one graph per page
-            self.store.replace_graphs(graphs)
+                self.store.remove_graph(previous.article)   # a new headline names the article anew
+            refused = publish_extracted(self.store, result.graph, result.quads(), result.text, extra)
+            if refused is not None:
+                self.fail(url, f"{url}: {refused}")
+                continue
             self.archive.set_article(capture.record_id, result.graph)
             self.report.ingested.append((url, result.graph))
             self.report.triples += len(quads)
