@@ -23,6 +23,7 @@ from kg.cases.cli import cases
 from kg.review.cli import review
 from kg.fetch.cli import follow
 from kg.link.cli import link
+from kg.review.withdraw_cli import restore_command, withdraw_command
 from kg.users_cli import users
 from kg.web.cli import serve
 
@@ -416,4 +417,6 @@ main.add_command(link)
 main.add_command(cases)
 main.add_command(review)
 main.add_command(follow)
+main.add_command(withdraw_command)
+main.add_command(restore_command)
 main.add_command(users)

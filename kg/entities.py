@@ -33,7 +33,9 @@ DESCRIPTION_SUFFIXES = {"ttl": "turtle", "jsonld": "jsonld", "nt": "ntriples"}
 # A suffix on an article's path asks for the article's whole graph.
 GRAPH_SUFFIXES = {"trig": Format.TRIG, "nq": Format.NQUADS}
 PROVENANCE = {PMKG + p for p in ("supportedBy", "extractionMethod", "epistemicStatus", "retrievedFrom",
-                                 "retrievedAt", "contentHash")}
+                                 "retrievedAt", "contentHash", "reviewState")}
+REVIEW = VOCAB + "review/"
+UNREVIEWED = "unreviewed"   # a fact of an article graph that carries no review state
 LABELS = [PMKG + "name", PREFIXES["skos"] + "prefLabel", PREFIXES["schema"] + "headline", PREFIXES["rdfs"] + "label"]
 _SAFE = "/-._~!$&'()*+,;=:@"   # kept as they are in a local path; '#', '%', '?' are escaped
 
@@ -115,22 +117,25 @@ def facts_query(iri: str, part: str) -> str:
     ``out``: the entity's triples (?p ?o); ``support``: the sentences supporting
     them, of reifying statements (?p ?o ?sent ?text) or of the entity itself
     (?sent ?text); ``in``: the triples pointing to it (?s ?p), with the
-    sentences supporting their subject. Separate queries, so that a part cut
-    at the row limit does not hide the others.
+    sentences supporting their subject. ``support`` and ``in`` rows carry the
+    review state (?review) of the statement or fact node where it has one.
+    Separate queries, so that a part cut at the row limit does not hide the others.
     """
     e = _node(iri)
     bodies = {
         "out": f"GRAPH ?g {{ {e} ?p ?o }}",
         "support": f"""GRAPH ?g {{
-    {{ ?st rdf:subject {e} ; rdf:predicate ?p ; rdf:object ?o ; pmkg:supportedBy ?sent }}
-    UNION {{ {e} pmkg:supportedBy ?sent }}
+    {{ ?st rdf:subject {e} ; rdf:predicate ?p ; rdf:object ?o ; pmkg:supportedBy ?sent
+       OPTIONAL {{ ?st pmkg:reviewState ?review }} }}
+    UNION {{ {e} pmkg:supportedBy ?sent OPTIONAL {{ {e} pmkg:reviewState ?review }} }}
     ?sent pmkg:text ?text }}""",
         "in": f"""GRAPH ?g {{ ?s ?p {e} FILTER(?p NOT IN (rdf:subject, rdf:object))
-    OPTIONAL {{ ?s pmkg:supportedBy ?sent . ?sent pmkg:text ?text }} }}""",
+    OPTIONAL {{ ?s pmkg:supportedBy ?sent . ?sent pmkg:text ?text }}
+    OPTIONAL {{ ?s pmkg:reviewState ?review }} }}""",
     }
     return f"""PREFIX rdf: <{RDF}>
 PREFIX pmkg: <{PMKG}>
-SELECT ("{part}" AS ?part) ?g ?p ?o ?s ?sent ?text WHERE {{
+SELECT ("{part}" AS ?part) ?g ?p ?o ?s ?sent ?text ?review WHERE {{
   {bodies[part]}
 }}"""
 
@@ -185,6 +190,7 @@ class Source:
     graph: Term
     article: Term | None
     sentences: list[Sentence] = field(default_factory=list)
+    review: str | None = None   # for an article's fact: unreviewed, confirmed, corrected or added
 
 
 @dataclass
@@ -257,19 +263,25 @@ def build_page(iri: str, rows: list[dict], labels: dict[str, dict], *, truncated
 
     stated: dict[tuple, list[Sentence]] = {}
     of_node: dict[str, list[Sentence]] = {}
+    reviews: dict[tuple, str] = {}   # (graph, p, o) or (graph,) -> review state code
     for row in rows:
         part = row["part"]["value"]
         if part == "support" and "sent" in row:
             sentence = Sentence(row["text"]["value"], href(row["sent"]["value"]))
             if "p" in row:
-                stated.setdefault((row["g"]["value"], _key(row["p"]), _key(row["o"])), []).append(sentence)
+                key = (row["g"]["value"], _key(row["p"]), _key(row["o"]))
+                stated.setdefault(key, []).append(sentence)
             else:
+                key = (row["g"]["value"],)
                 of_node.setdefault(row["g"]["value"], []).append(sentence)
+            if "review" in row:
+                reviews[key] = review_code(row["review"]["value"])
 
-    def source(graph: str, sentences: list[Sentence]) -> Source:
+    def source(graph: str, sentences: list[Sentence], review: str | None) -> Source:
         article = term({"type": "uri", "value": graph}) if graph.startswith(ARTICLE) else None
         unique = list({s.text: s for s in sentences}.values())
-        return Source(term({"type": "uri", "value": graph}), article, unique)
+        return Source(term({"type": "uri", "value": graph}), article, unique,
+                      (review or UNREVIEWED) if article is not None else None)
 
     groups: dict[tuple, dict[tuple, Fact]] = {}
     inverse: dict[tuple, dict[tuple, Fact]] = {}
@@ -289,11 +301,13 @@ def build_page(iri: str, rows: list[dict], labels: dict[str, dict], *, truncated
         fact = target.setdefault(_key(p), {}).setdefault(_key(value), Fact(term(value)))
         if part == "out":
             sentences = stated.get((graph, _key(p), _key(value))) or of_node.get(graph, [])
+            review = reviews.get((graph, _key(p), _key(value))) or reviews.get((graph,))
         else:
             sentences = [Sentence(row["text"]["value"], href(row["sent"]["value"]))] if "sent" in row else []
+            review = review_code(row["review"]["value"]) if "review" in row else None
         existing = next((s for s in fact.sources if s.graph.iri == graph), None)
         if existing is None:
-            fact.sources.append(source(graph, sentences))
+            fact.sources.append(source(graph, sentences, review))
         else:
             known = {s.text for s in existing.sentences}
             existing.sentences.extend(s for s in sentences if s.text not in known)
@@ -321,6 +335,11 @@ def build_page(iri: str, rows: list[dict], labels: dict[str, dict], *, truncated
     )
     page.evidence = number_sentences(page.facts + page.provenance + page.inverse)
     return page
+
+
+def review_code(iri: str) -> str:
+    """The code of a review state concept (``.../vocab/review/confirmed`` -> ``confirmed``)."""
+    return iri[len(REVIEW):] if iri.startswith(REVIEW) and "/" not in iri[len(REVIEW):] else UNREVIEWED
 
 
 def number_sentences(groups: list[Group]) -> list[Sentence]:

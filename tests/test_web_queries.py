@@ -219,7 +219,8 @@ def test_headers_and_parameters_are_read_in_grlcs_style():
     stage = query.parameter("stage")
     assert (stage.variable, stage.type, stage.required, stage.enum) == ("__stage", "string", False, ("happened", "scheduled"))
     timeline = QUERIES["officer-timeline"]
-    assert [(p.name, p.type, p.required) for p in timeline.parameters] == [("officer", "iri", True), ("since", "date", False)]
+    assert [(p.name, p.type, p.required) for p in timeline.parameters] == [("officer", "iri", True), ("since", "date", False),
+                                                                ("reviewed", "string", False)]
     assert QUERIES["allegations"].tags == ("competency", "allegations")
 
 

@@ -7,6 +7,9 @@ Routes:
     Turtle, JSON-LD or N-Triples by ``Accept`` or by a ``.ttl``, ``.jsonld`` or
     ``.nt`` suffix. An article's path with ``.trig`` or ``.nq`` gives the
     article's whole named graph. A ``#`` in a minted IRI is written ``%23``.
+    A withdrawn article (``pmkg withdraw``), in every format and with every
+    IRI minted inside it, answers 410 Gone with the date and the reason
+    (``kg.web.withdrawals``).
 ``/vocab/<scheme>/<code>``, ``/ontology``
     Vocabulary concepts and ontology terms: browsers are redirected (303) to
     the generated documentation; RDF clients get the concept's description or
@@ -48,7 +51,7 @@ from kg.errors import PmkgError, StoreError
 from kg.namespaces import GRAPH as GRAPH_BASE
 from kg.namespaces import ONTOLOGY_GRAPH, VOCAB
 from kg.store import Format
-from kg.web import admission, urls
+from kg.web import admission, urls, withdrawals
 from kg.web.archive import archived_copy
 from kg.web.cases import case_sections
 from kg.web.executor import Busy, QueryTimeout, WorkerFailed, store_signature
@@ -116,6 +119,7 @@ def _graphs() -> frozenset[str]:
 
 @bp.route("/id/<path:path>")
 def entity(path: str):
+    withdrawals.check(path, _snapshot())   # 410 Gone for a withdrawn article, whatever the format
     stem, suffix = model.split_suffix(path, {**model.DESCRIPTION_SUFFIXES, **model.GRAPH_SUFFIXES})
     try:
         iri = model.iri_for(stem)

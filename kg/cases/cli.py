@@ -4,7 +4,7 @@
     pmkg cases --review [--status proposed|accepted|rejected|all]
     pmkg cases accept ID --by NAME               join the two mentions of a proposed link
     pmkg cases reject ID --by NAME               keep them apart; not proposed again
-    pmkg cases withdraw ARTICLE_IRI              delete an article's graph, recompute the cases
+    pmkg cases withdraw ARTICLE_IRI --reason TEXT --by NAME   the same as `pmkg withdraw`
     pmkg cases rebuild                           recompute the cases from the article graphs
 
 Register with ``main.add_command(cases)``.
@@ -18,7 +18,7 @@ import click
 import pyoxigraph as ox
 
 from kg import config
-from kg.cases.write import CASE_LINK_PREFIX, CASE_LINKS_GRAPH, CASES_GRAPH, decide, refresh, withdraw
+from kg.cases.write import CASE_LINK_PREFIX, CASE_LINKS_GRAPH, CASES_GRAPH, decide, refresh
 from kg.errors import PmkgError
 from kg.namespaces import sparql_prefixes
 from kg.store import Store
@@ -130,17 +130,14 @@ def reject(link_id: str, by: str, store_dir: Path):
 
 @cases.command("withdraw")
 @click.argument("article")
+@click.option("--reason", help="Why (published with the article's 410 Gone).")
+@click.option("--by", help="Who withdraws it: a person's name.")
 @_store_option
-def withdraw_command(article: str, store_dir: Path):
-    """Delete the graph of ARTICLE (its IRI) and recompute the cases and their status."""
-    try:
-        ox.NamedNode(article)
-    except ValueError:
-        raise PmkgError(f"not an IRI: {article!r}") from None
-    with _open(store_dir) as store:
-        left = withdraw(store, article)
-        store.flush()
-    click.echo(f"withdrew <{article}>; {left} case(s)")
+def withdraw_command(article: str, reason: str | None, by: str | None, store_dir: Path):
+    """The same as `pmkg withdraw ARTICLE --reason TEXT --by NAME`: both options are required."""
+    from kg.review.withdraw_cli import withdraw_article
+
+    withdraw_article(store_dir, article, reason, by)
 
 
 @cases.command()
