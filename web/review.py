@@ -91,7 +91,15 @@ def _page(template: str, status: int = 200, **context):
 def queue():
     from kg.review import queue as review_queue
 
-    return _page("review_queue.html", articles=review_queue(_store()))
+    from kg.review import ReviewStore
+
+    try:
+        articles = review_queue(_store())
+        with ReviewStore.open(_store(), read_only=True, wait=10) as review:  # withdrawn ones wait for restore
+            articles = [a for a in articles if review.withdrawn(a.article) is None]
+    except StoreError as problem:
+        abort(503, description=str(problem))
+    return _page("review_queue.html", articles=articles)
 
 
 def highlighted(text: str, facts: list) -> tuple[Markup, dict]:
@@ -122,10 +130,13 @@ def highlighted(text: str, facts: list) -> tuple[Markup, dict]:
 def _review_page(iri: str, status: int = 200, error: str | None = None):
     from kg.review import article_text, facts
 
-    found = facts(_store(), iri)
-    text = article_text(_store(), iri)
-    if not found and text is None:
-        abort(404, description="no article with that IRI in the review store")
+    try:
+        found = facts(_store(), iri)
+        text = article_text(_store(), iri)
+    except StoreError as problem:
+        abort(503, description=str(problem))
+    except PmkgError as problem:
+        abort(404, description=str(problem))
     found = sorted(found, key=lambda f: (f.start if isinstance(f.start, int) else 1 << 60, f.key))
     body, sentence_of = highlighted(text or "", found)
     return _page("review_article.html", status, iri=iri, facts=found, text=body, sentence_of=sentence_of,
@@ -184,7 +195,11 @@ def withdraw():
 def audit_log():
     from kg.review import log
 
-    return _page("review_log.html", decisions=log(_store(), limit=LOG_LIMIT))
+    try:
+        decisions = log(_store(), limit=LOG_LIMIT)
+    except StoreError as problem:
+        abort(503, description=str(problem))
+    return _page("review_log.html", decisions=decisions)
 
 
 def _form_error(form: FlaskForm) -> str:
