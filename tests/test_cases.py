@@ -78,7 +78,7 @@ def test_withdrawing_the_later_article_moves_the_status_back(tmp_path):
     after = {r[6] for r in rows(store_dir, TIMELINE)}
     assert before != after
     later = next(r[5] for r in rows(store_dir, TIMELINE) if r[3] == "2022-11-24")
-    result = run_pmkg("cases", "withdraw", later, "--store", str(store_dir))
+    result = run_pmkg("cases", "withdraw", later, "--reason", "test", "--by", "tester", "--store", str(store_dir))
     assert result.returncode == 0, result.stderr
     assert {r[6] for r in rows(store_dir, TIMELINE)} == before
     assert later not in {r[5] for r in rows(store_dir, TIMELINE)}
@@ -88,7 +88,8 @@ def test_withdrawing_the_later_article_moves_the_status_back(tmp_path):
 def test_withdrawing_what_is_not_an_article_is_refused(tmp_path):
     store_dir = tmp_path / "store"
     ingest(store_dir, CHARGED)
-    result = run_pmkg("cases", "withdraw", "https://w3id.org/pmkg/graph/ontology", "--store", str(store_dir))
+    result = run_pmkg("cases", "withdraw", "https://w3id.org/pmkg/graph/ontology", "--reason", "test", "--by", "tester",
+                      "--store", str(store_dir))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "Error: <https://w3id.org/pmkg/graph/ontology>: no such article graph in the store"]

@@ -76,7 +76,7 @@ def test_withdrawal_removes_the_articles_hits(store_path, tmp_path):
     copy = tmp_path / "store"
     shutil.copytree(store_path, copy)
     article = next(h for h in hits(copy, "preyed") if h.kind == "article").iri
-    result = run_pmkg("cases", "withdraw", "--store", str(copy), article)
+    result = run_pmkg("cases", "withdraw", "--reason", "test", "--by", "tester", "--store", str(copy), article)
     assert result.returncode == 0, result.stderr
     assert [h for h in hits(copy, "preyed") if h.kind == "article"] == []
     assert article not in [h.iri for h in hits(copy, "Corbishley")]

@@ -176,17 +176,27 @@ def withdraw(store_dir: Path, article: str, *, reason: str, by: str) -> Withdraw
 
 
 def _republished(review, article: str) -> list[ox.Triple] | None:
-    """The article's published triples from its raw extraction and the decisions, or the kept copy."""
-    raw = review.raw(article)
-    if raw:
-        from kg.review.apply import apply
-        from kg.review.decisions import from_triples
+    """The article's published triples: its raw extraction with the decisions applied, or the kept copy.
 
-        decisions = [d for d in from_triples(review.decision_quads()) if d.article == article]
-        triples, _ = apply(article, raw, decisions, review.text(article))
-        return triples
+    What the public graph held beyond the extraction (a web capture's
+    ``schema:archivedAt`` and the capture's own triples, ``prov:invalidatedAtTime``
+    of a page that has gone) comes back from the kept copy. Decisions cannot
+    change while an article is withdrawn, so the rest of the copy is what the
+    extraction with the decisions gives.
+    """
     kept = [q.triple for q in review.store.quads(KEPT_PREFIX + article)]
-    return kept or None
+    raw = review.raw(article)
+    if not raw:
+        return kept or None
+    from kg.review.apply import apply
+    from kg.review.decisions import from_triples
+
+    decisions = [d for d in from_triples(review.decision_quads()) if d.article == article]
+    triples, _ = apply(article, raw, decisions, review.text(article))
+    known = set(triples)
+    node = ox.NamedNode(article)
+    return triples + [t for t in kept if t not in known
+                      and (t.subject == node or t.subject.value.startswith("urn:uuid:"))]
 
 
 def restore(store_dir: Path, article: str, *, by: str, reason: str | None = None) -> int:

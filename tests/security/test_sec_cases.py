@@ -51,7 +51,7 @@ def test_withdraw_refuses_an_attack_in_place_of_an_iri_and_keeps_every_graph(sto
                                    "https://w3id.org/pmkg/graph/case-links", "https://w3id.org/pmkg/graph/shapes"])
 def test_withdraw_deletes_only_article_graphs(store_path, graph):
     before = graphs(store_path)
-    result = pmkg("cases", "withdraw", graph, "--store", str(store_path))
+    result = pmkg("cases", "withdraw", graph, "--reason", "test", "--by", "tester", "--store", str(store_path))
     assert result.returncode == 1
     assert result.stderr == f"Error: <{graph}>: no such article graph in the store\n"
     assert graphs(store_path) == before
