@@ -147,6 +147,14 @@ def test_reject_and_correct_then_see_both_as_another_user(server, tmp_path):
             corrected.scroll_into_view_if_needed()
             page.screenshot(path=shots / "04-decided.png")
 
+            article_url = page.url.split("#")[0]
+            page.set_viewport_size({"width": 390, "height": 900})  # a phone: nothing wider than the screen
+            page.goto(article_url)
+            page.wait_for_selector("li.fact.current")
+            assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+            page.screenshot(path=shots / "04-phone.png")
+            page.set_viewport_size({"width": 1400, "height": 1000})
+
             page.goto(server + "/review/log")
             log = page.locator("table").inner_text()
             assert "reject" in log and "correct" in log and "confirm" in log and "jo" in log
