@@ -36,7 +36,8 @@ def served(tmp_path_factory):
     with Store.create(path) as store:
         ingest(store, [ARTICLE])
     env = {k: v for k, v in os.environ.items() if not k.startswith("PMKG_")}
-    env.update({"PMKG_REVIEW": "true", "PMKG_SECRET_KEY": "w" * 40})
+    # The snapshot is not reloaded by the periodic check during the test: only the decision's own reload counts.
+    env.update({"PMKG_REVIEW": "true", "PMKG_SECRET_KEY": "w" * 40, "PMKG_STORE_CHECK_INTERVAL": "3600"})
     made = subprocess.run([sys.executable, "-m", "kg", "users", "add", "sam", "--store", str(path),
                            "--password-stdin"], input=PASSWORD + "\n", text=True, capture_output=True, env=env,
                           timeout=60)
