@@ -24,6 +24,7 @@ from kg.review.cli import review
 from kg.fetch.cli import follow
 from kg.link.cli import link
 from kg.review.withdraw_cli import restore_command, withdraw_command
+from kg.users_cli import users
 from kg.web.cli import serve
 
 RESULT_FORMATS = {
@@ -418,3 +419,4 @@ main.add_command(review)
 main.add_command(follow)
 main.add_command(withdraw_command)
 main.add_command(restore_command)
+main.add_command(users)

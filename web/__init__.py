@@ -100,6 +100,23 @@ Settings:
     arrived on (``http://127.0.0.1:5000`` for ``pmkg serve``), never the
     request's ``Host`` header, which the client chooses (``kg.web.urls``).
     Set it whenever the app is reached through a reverse proxy or by a name.
+``REVIEW``
+    True to serve the review web app under ``/review/`` (``kg.web.review``,
+    ``kg.web.signin``): reviewers sign in with the accounts of ``pmkg users``
+    and confirm, reject and correct facts and withdraw articles. False (the
+    default): no review route, no session, no login. The public pages, the
+    SPARQL endpoint and the downloads stay anonymous and read-only either way.
+``SECRET_KEY``
+    The key that signs the reviewers' session cookies and CSRF tokens: at
+    least 32 characters, from the instance file or ``PMKG_SECRET_KEY``.
+    Required when ``REVIEW`` is on (the app refuses to start without it);
+    there is no default. Changing it signs everyone out.
+``SIGNIN_ATTEMPTS``, ``SIGNIN_CLIENT_ATTEMPTS``, ``SIGNIN_WINDOW``
+    Failed sign-ins allowed per account name (default 5) and per client
+    (default 20) within ``SIGNIN_WINDOW`` seconds (default 900); beyond them a
+    sign-in is answered 429 with ``Retry-After`` without checking the password.
+``REVIEW_SESSION_HOURS``
+    How long a reviewer's session lasts after signing in (default 12).
 
 The SPARQL endpoint is the ``sparql`` blueprint (``kg.web.sparql``); the one
 error handler is in ``kg.web.errors``. Every response carries a
@@ -143,6 +160,12 @@ DEFAULTS = {
     "DOCS_DIR": None,         # where the ontology docs are generated; None means <instance folder>/docs
     "NODE_MODULES": None,     # where the npm packages are; None means node_modules in the repository
     "BASE_URL": None,         # the public URL of the app's root; None means the address of the server's socket
+    "REVIEW": False,          # serve the review web app under /review/ (needs SECRET_KEY)
+    "SECRET_KEY": None,       # signs the review sessions; required when REVIEW is on, never defaulted
+    "SIGNIN_ATTEMPTS": 5,     # failed sign-ins per account name ...
+    "SIGNIN_CLIENT_ATTEMPTS": 20,  # ... and per client ...
+    "SIGNIN_WINDOW": 900,     # ... per this many seconds
+    "REVIEW_SESSION_HOURS": 12,
 }
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -171,6 +194,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(page.bp)
     app.register_blueprint(archive.bp)
     app.register_blueprint(search.bp)
+    if app.config["REVIEW"]:
+        from kg.web import review, signin
+
+        signin.init_app(app)
+        app.register_blueprint(review.bp)
     # The footer cites the site by its configured address, never by the Host header.
     app.jinja_env.globals["site_url"] = urls.base_url
     app.after_request(_security_headers)
@@ -211,7 +239,20 @@ def _check_settings(app: Flask) -> None:
         if isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 0:
             raise ValueError(f"setting RESERVED_WORKERS must be a whole number, not {reserved!r}")
     config["FAIR_QUEUE"] = config["FAIR_QUEUE"] not in (False, 0, "0", "false", "False", "no")
+    config["REVIEW"] = _flag(config["REVIEW"], "REVIEW")
     config["TRUSTED_PROXIES"] = _proxies(config["TRUSTED_PROXIES"])
+
+
+def _flag(value, name: str) -> bool:
+    """A true/false setting: a bool, 0/1, or true/false/yes/no/on/off in any case."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", "", "none"):
+        return False
+    raise ValueError(f"setting {name} must be true or false, not {value!r}")
 
 
 def _proxies(value) -> int | list[str]:
