@@ -264,6 +264,7 @@ def test_ingest_skips_a_withdrawn_article_and_says_why(store_dir):
         assert not store.contains_graph(article)
     assert report.articles.withdrawn == 1 and report.articles.failed == 0
     assert said == [f"<{article}>: withdrawn on 2025-02-03; pmkg restore {article} to bring it back"]
+    assert article not in [s.article for s in queue(store_dir)]  # nothing to review until restored
     with pytest.raises(PmkgError, match="withdrawn"):
         decide(store_dir, action="confirm", article=article, key=fact(store_dir, "outcome dismissal "
                                                                                  "(Darren Pryce)").key, by="Ann")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from kg.store import Store
@@ -48,10 +49,25 @@ def test_the_readme_team_command_serves_sparql(tmp_path):
     process, url = start_team_server(tmp_path)
     try:
         client = SPARQLWrapper(url)
-        client.setQuery((ROOT / "queries" / "officers.rq").read_text(encoding="utf-8"))
+        client.setQuery(without_comments(ROOT / "queries" / "officers.rq"))
         client.setReturnFormat(JSON)
         names = {row.get("name", {}).get("value") for row in client.query().convert()["results"]["bindings"]}
         assert "Harriet Voss" in names
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def without_comments(path: Path) -> str:
+    """A saved query as the README tells SPARQLWrapper users to send it: without its comment lines."""
+    return "".join(line for line in path.open(encoding="utf-8") if not line.lstrip().startswith("#"))
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "queries").glob("*.rq")), ids=lambda p: p.stem)
+def test_sparqlwrapper_takes_every_saved_query_for_what_it_is(path):
+    """SPARQLWrapper sends what it takes for an update to the update endpoint: the README's way of
+    loading a saved query must leave no keyword for it to misread (ADD in "added", DELETE, LOAD...)."""
+    client = SPARQLWrapper("http://127.0.0.1:9/sparql")
+    client.setQuery(without_comments(path))
+    form = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", without_comments(path), re.IGNORECASE)
+    assert client.queryType == form.group(1).upper()

@@ -91,12 +91,8 @@ def _page(template: str, status: int = 200, **context):
 def queue():
     from kg.review import queue as review_queue
 
-    from kg.review import ReviewStore
-
     try:
         articles = review_queue(_store())
-        with ReviewStore.open(_store(), read_only=True, wait=10) as review:  # withdrawn ones wait for restore
-            articles = [a for a in articles if review.withdrawn(a.article) is None]
     except StoreError as problem:
         abort(503, description=str(problem))
     return _page("review_queue.html", articles=articles)

@@ -313,8 +313,10 @@ def status(store_dir: Path) -> list[ArticleStatus]:
 
 
 def queue(store_dir: Path) -> list[ArticleStatus]:
-    """The articles with unreviewed facts, oldest first."""
-    return [s for s in status(store_dir) if s.unreviewed]
+    """The articles with unreviewed facts, oldest first (a withdrawn one waits for pmkg restore)."""
+    with _read(store_dir) as rs:
+        withdrawn = {a for a in rs.articles() if rs.withdrawn(a) is not None}
+    return [s for s in status(store_dir) if s.unreviewed and s.article not in withdrawn]
 
 
 def log(store_dir: Path, *, limit: int = 100, article: str | None = None) -> list[Decision]:
