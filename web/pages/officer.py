@@ -33,9 +33,10 @@ SELECT DISTINCT ?date ?type ?stage ?article ?headline ?outcome WHERE {
 """
 
 _QUOTATIONS = sparql_prefixes() + """
-SELECT DISTINCT ?quote ?words ?speaker ?speakerName ?role ?article ?headline ?published WHERE {
+SELECT DISTINCT ?quote ?words ?speaker ?speakerName ?officerName ?role ?article ?headline ?published WHERE {
   GRAPH ?article {
     %(e)s a pmkg:PoliceOfficer .
+    OPTIONAL { %(e)s pmkg:name ?officerName }
     ?quote a pmkg:Quotation ; pmkg:speaker ?speaker .
     OPTIONAL { ?quote pmkg:text ?words }
     OPTIONAL { ?speaker pmkg:name ?speakerName }
@@ -89,16 +90,21 @@ def summary_line(articles: int, cases: int, timeline: list[dict]) -> str:
 
 
 def quotations(iri: str, rows: list[dict]) -> dict:
-    """Quotations by the officer, and by others in the articles that report them."""
-    by, about = [], []
+    """Quotations by the officer (as their IRI, or a speaker of their name in the same article),
+    and by others in the articles that report them."""
+    by, about, seen = [], [], set()
     for row in rows:
-        if "words" not in row:
+        if "words" not in row or row["quote"]["value"] in seen:
             continue
+        seen.add(row["quote"]["value"])
         quote = {"words": row["words"]["value"], "speaker": _value(row, "speakerName") or "a spokesperson",
                  "speaker_href": href(row["speaker"]["value"]), "role": _value(row, "role"),
                  "article_href": href(row["article"]["value"]), "headline": _value(row, "headline"),
                  "published": (_value(row, "published") or "")[:10] or None}
-        (by if row["speaker"]["value"] == iri else about).append(quote)
+        # the extractor may mint a speaker as a person of the same name as the officer, in the same article
+        speaker_is_officer = row["speaker"]["value"] == iri or (
+            "speakerName" in row and _value(row, "speakerName") == _value(row, "officerName"))
+        (by if speaker_is_officer else about).append(quote)
     return {"by": by, "about": about}
 
 
