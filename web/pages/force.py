@@ -24,7 +24,7 @@ WIKIDATA = "http://www.wikidata.org/entity/"
 POLICE_UK = "https://data.police.uk/api/forces/"
 # Okabe and Ito's palette: told apart by people with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D1F", "#000000")
-CHART_WIDTH = 560     # the longest bar, in the SVG's units
+CHART_WIDTH = 400     # the longest bar, in the SVG's units (the SVG is 520 wide and scales to the page)
 LATEST = 10
 
 _IDENTIFIERS = sparql_prefixes() + """

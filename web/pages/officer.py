@@ -118,6 +118,6 @@ def sections(iri: str, page: Page, cases: list[dict], rows: Callable[[str], list
         "glance": glance(page),
         "summary": summary_line(len(page.articles), len(cases), timeline),
         "events": timeline,
-        "timeline_chart": {"type": "timeline", "y": "outcome", "points": points},
+        "timeline_chart": {"type": "timeline", "y": "Outcomes", "points": points},
         "quotations": quotations(iri, rows(_QUOTATIONS % {"e": e})),
     }
