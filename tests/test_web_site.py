@@ -165,7 +165,7 @@ def test_force_page_identifiers_officers_cases_and_charts(client):
     assert dates == sorted(dates, reverse=True) and len(dates) <= 10
     html = page(client, local(KENT))
     assert 'href="https://www.wikidata.org/wiki/Q3195294"' in html
-    assert html.count('<figure class="chart">') == 2 and "<rect" in html
+    assert html.count('<figure class="chart scrolls" tabindex="0">') == 2 and "<rect" in html
     # the charts' numbers are also a table, right-aligned
     assert "<caption>Outcomes by year (the chart's numbers)</caption>" in html
     assert '<td class="number">' in html
