@@ -1,22 +1,38 @@
-"""Entity pages: every IRI the graph mints dereferences here (HTML, its JSON twin, Turtle, JSON-LD, N-Triples).
+"""Entity pages: every IRI the graph mints dereferences here (HTML, Turtle, JSON-LD, N-Triples), ontology documentation, downloads and the VoID description.
 
 Routes:
 
 ``/id/<path>``
     The entity ``https://w3id.org/pmkg/id/<path>``: an HTML page for browsers,
     Turtle, JSON-LD or N-Triples by ``Accept`` or by a ``.ttl``, ``.jsonld`` or
-    ``.nt`` suffix; ``.json`` is the page itself as JSON (what the HTML page
-    shows, for scripts). An article's path with ``.trig`` or ``.nq`` gives the
+    ``.nt`` suffix. An article's path with ``.trig`` or ``.nq`` gives the
     article's whole named graph. A ``#`` in a minted IRI is written ``%23``.
-    Officers, forces and bodies, and articles have pages of their own
-    (``kg.web.pages``); every other entity the generic page of its facts.
-``/graph/<name>``
-    The store's own graphs (ontology, shapes, reference, links) as TriG or N-Quads.
+``/vocab/<scheme>/<code>``, ``/ontology``
+    Vocabulary concepts and ontology terms: browsers are redirected (303) to
+    the generated documentation; RDF clients get the concept's description or
+    the ontology graph. A path that is not a term of the store is a 404.
+``/docs/ontology/...``
+    The documentation ``pmkg docs`` writes, generated on first use into the
+    folder of the ``DOCS_DIR`` setting (default: ``docs`` in the instance folder).
+``/downloads/``, ``/downloads.json``
+    The downloads with their size (quads) and date; ``/downloads/pmkg.ttl``,
+    ``.trig`` and ``.nq`` stream the whole store from the app's in-memory
+    snapshot, as are an article's ``.trig`` and ``.nq`` and ``/graph/...``:
+    no download holds the on-disk store, its lock, a thread or a pipe, so a
+    writer never waits for one and a client that goes away leaves nothing
+    behind; ``/downloads/void.ttl``.
+``/.well-known/void``
+    The VoID description (Turtle, or JSON-LD or N-Triples by ``Accept``).
 
-Vocabularies, the ontology and its documentation are in ``kg.web.docs``;
-downloads and VoID in ``kg.web.downloads`` (routes of this blueprint).
-Pages read the graph through the SPARQL endpoint's executor
-(``kg.web.pagequery``): the same snapshot and the same time limit.
+Pages read the graph through the SPARQL endpoint's executor (``kg.web.sparql``):
+the same snapshot and the same time limit.
+
+``/id/<path>.json`` is the page itself as JSON (what the HTML page shows, for
+scripts). Officers, forces and bodies, and articles have pages of their own
+(``kg.web.pages``); every other entity the generic page of its facts. The
+routes of vocabularies, the ontology and its documentation are in
+``kg.web.docs``, those of downloads and VoID in ``kg.web.downloads`` (on this
+blueprint); a page's queries run through ``kg.web.pagequery``.
 """
 
 from __future__ import annotations
@@ -59,8 +75,9 @@ PAGE_JSON = "json"   # /id/<path>.json: the page as JSON
 
 @bp.route("/id/<path:path>")
 def entity(path: str):
-    stem, suffix = model.split_suffix(path, {**model.DESCRIPTION_SUFFIXES, **model.GRAPH_SUFFIXES,
-                                             PAGE_JSON: None})
+    stem, suffix = model.split_suffix(path, {**model.DESCRIPTION_SUFFIXES, **model.GRAPH_SUFFIXES})
+    if suffix is None:
+        stem, suffix = model.split_suffix(path, {PAGE_JSON: None})
     try:
         iri = model.iri_for(stem)
     except model.NotAnEntity:
