@@ -182,15 +182,20 @@ FOCUSED = """() => { const e = document.activeElement; const s = getComputedStyl
           onScreen: r.width > 0 && r.height > 0 && r.left >= -1 && r.left < window.innerWidth + 1}; }"""
 
 
+def load(page, server: str, name: str) -> None:
+    page.goto(server + PAGES[name])
+    if name == "home":   # the editor and the saved queries are built by the page's script
+        page.wait_for_selector("body[data-ready=yes] .saved-query button", timeout=20000)
+        page.wait_for_selector("#content .CodeMirror", timeout=20000)
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_works_with_the_keyboard_alone(server, tmp_path, width):  # noqa: F811
     shots = shots_dir(tmp_path)
     with Browser(width) as b:
         page = b.page
         for name in KEYBOARD_PAGES:
-            page.goto(server + PAGES[name])
-            if name == "home":   # the editor and the saved queries are built by the page's script
-                page.wait_for_selector("body[data-ready=yes] .saved-query button", timeout=20000)
+            load(page, server, name)
             page.keyboard.press("Tab")
             # on a busy machine the focus style may come a moment later: wait for it, up to 5 s
             page.wait_for_function("document.activeElement.classList.contains('skip') && "
@@ -214,7 +219,7 @@ def test_every_page_works_with_the_keyboard_alone(server, tmp_path, width):  # n
             assert any(r["inNav"] and r["href"] == "/about" for r in reached), (name, reached)
             assert reached[-1]["inMain"], (name, [(r["tag"], r["text"][:15], r["inMain"]) for r in reached])
             # the skip link jumps past the header: the next Tab lands in the page's content
-            page.goto(server + PAGES[name])
+            load(page, server, name)
             page.keyboard.press("Tab")
             page.keyboard.press("Enter")
             page.keyboard.press("Tab")
