@@ -235,3 +235,38 @@ def test_every_page_works_with_the_keyboard_alone(server, tmp_path, width):  # n
         page.keyboard.press("Enter")
         page.wait_for_url("**/search?q=Ashby")
         assert page.evaluate("window.__csp") == [] and b.errors == []
+
+
+def test_a_long_result_table_pages(server):  # noqa: F811
+    # The real page and script, with the page size cut from 50 to 10 on the way (the fixture's
+    # outcomes query has 24 rows), so that three pages are needed.
+    with Browser(1400) as b:
+        page = b.page
+
+        def smaller_pages(route):
+            response = route.fetch()
+            route.fulfill(response=response,
+                          body=response.text().replace('data-page-size="50"', 'data-page-size="10"'))
+
+        page.route("**/queries/outcomes", smaller_pages)
+        page.goto(server + "/queries/outcomes")
+        page.wait_for_selector("table.results[data-ready=yes]")
+        rows = page.locator("table.results tbody tr")
+        total = rows.count()
+        assert 20 < total <= 30, total
+        visible = "document.querySelectorAll('table.results tbody tr:not([hidden])').length"
+        status = page.locator(".pager-status")
+        assert page.evaluate(visible) == 10 and status.inner_text() == f"Rows 1 to 10 of {total}"
+        previous, following = page.locator(".pager button", has_text="Previous"), page.locator(".pager button",
+                                                                                             has_text="Next")
+        assert previous.is_disabled()
+        following.click()
+        assert status.inner_text() == f"Rows 11 to 20 of {total}"
+        following.click()
+        assert status.inner_text() == f"Rows 21 to {total} of {total}" and following.is_disabled()
+        assert page.evaluate(visible) == total - 20
+        # sorting goes back to the first page
+        page.locator("table.results th button").first.click()
+        assert status.inner_text() == f"Rows 1 to 10 of {total}"
+        assert page.evaluate("window.__csp") == [] and b.errors == []
+    assert off_loopback(b.requests) == []
