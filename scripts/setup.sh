@@ -3,7 +3,7 @@
 # the project folder except Debian packages:
 #   - a Java runtime and compiler (HermiT runs on Java; the OWL 2 DL check compiles a small class)
 #   - a virtual environment in .venv with the pinned Python packages of requirements.lock
-#   - the web page's browser libraries (YASGUI, Chart.js) in node_modules, from package-lock.json (npm ci)
+#   - the web page's browser libraries (YASGUI, Chart.js) and, for the browser test, axe-core, in node_modules, from package-lock.json (npm ci)
 #   - Debian's Chromium and the fonts the browser test uses (Playwright drives /usr/bin/chromium)
 # Safe to run again: it only installs what is missing.
 set -euo pipefail

@@ -16,6 +16,9 @@ def test_wheel_contains_code_data_and_templates(tmp_path):
     for path in ROOT.glob("kg/**/*.py"):
         if "__pycache__" not in path.parts:
             assert path.relative_to(ROOT).as_posix() in names, path
+    for path in ROOT.glob("web/**/*.py"):   # web/ is kg.web, with its subpackages (web/pages)
+        if "__pycache__" not in path.parts:
+            assert "kg/" + path.relative_to(ROOT).as_posix() in names, path
     expected = ["kg/ontology/pmkg.ttl", "kg/ontology/shapes.ttl", "kg/queries/officers.rq",
                 "kg/data/organisations.csv", "kg/data/patterns/outcomes.jsonl", "kg/data/boilerplate.jsonl",
                 "kg/web/templates/base.html", "kg/web/sparql.py", "kg/java/DLProfileCheck.java"]

@@ -185,6 +185,8 @@ def create_app(config: dict | None = None) -> Flask:
     _check_settings(app)
 
     from kg.web import admission, archive, entities, errors, page, queries, search, sparql
+    from kg.web import docs, downloads  # noqa: F401 - their routes are on entities.bp
+    from kg.web.pages import about
 
     errors.register(app)
     app.before_request(admission.refuse_spent_clients)
@@ -194,6 +196,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(page.bp)
     app.register_blueprint(archive.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(about.bp)
     if app.config["REVIEW"]:
         from kg.web import review, signin
 

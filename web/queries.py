@@ -36,6 +36,12 @@ from kg.web import admission, query_guard, spreadsheet, sparql, urls
 from kg.web.executor import Busy, QueryTimeout, WorkerFailed
 
 bp = Blueprint("queries", __name__)
+PAGE_SIZE = 50   # result rows a page shows at a time (table.js pages them; without it, all rows)
+NUMERIC = {"integer", "decimal", "double", "float", "int", "long", "short", "nonNegativeInteger",
+           "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong"}
+# The app's policy (kg.web.CONTENT_SECURITY_POLICY) and the page's own script: no inline script, nothing else.
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+            "base-uri 'none'; frame-ancestors 'none'")
 TWINS = {"json", "csv", "ttl"}
 SCHEMAS = {"iri": {"type": "string", "format": "uri"}, "integer": {"type": "integer"},
            "date": {"type": "string", "format": "date"}, "en": {"type": "string"}, "string": {"type": "string"}}
@@ -163,10 +169,10 @@ def _page(query: SavedQuery, values: dict):
              for twin in ("json", "ttl" if query.form in ("CONSTRUCT", "DESCRIBE") else "csv")}
     context = {"query": _entry(query), "values": values, "truncated": False, "ran": False, "twins": twins,
                "row_limit": current_app.config["ROW_LIMIT"], "names": [], "rows": [], "text": None,
-               "boolean": None, "chart": None}
+               "boolean": None, "chart": None, "numeric": set(), "page_size": PAGE_SIZE}
     if missing and not any(values.values()):
         context["values"] = {p.name: p.default or "" for p in query.parameters}
-        return render_template("query_page.html", **context)
+        return _with_script(render_template("query_page.html", **context))
     answer = run(query, values, "json")
     context.update(ran=True, truncated=answer["truncated"])
     if answer["kind"] == "graph":
@@ -176,10 +182,28 @@ def _page(query: SavedQuery, values: dict):
         if answer["kind"] == "boolean":
             context["boolean"] = results["boolean"]
         else:
-            context.update(names=shown_columns(results["head"]["vars"]), rows=results["results"]["bindings"])
+            names, rows = shown_columns(results["head"]["vars"]), results["results"]["bindings"]
+            context.update(names=names, rows=rows, numeric=numeric_columns(names, rows))
         context["chart"] = chart_data(query, results)
         context["local"] = entity_href
-    return render_template("query_page.html", **context)
+    return _with_script(render_template("query_page.html", **context))
+
+
+def _with_script(body: str) -> Response:
+    """A query page loads one script of the app's own (``static/table.js``: sorting and paging)."""
+    response = Response(body, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    return response
+
+
+def numeric_columns(names: list[str], rows: list[dict]) -> set[str]:
+    """The columns whose every value is a number (an xsd numeric literal): right-aligned, sorted as numbers."""
+    found = set()
+    for name in names:
+        values = [row[name] for row in rows if name in row]
+        if values and all(v.get("datatype", "").rpartition("#")[2] in NUMERIC for v in values):
+            found.add(name)
+    return found
 
 
 def shown_columns(names: list[str]) -> list[str]:

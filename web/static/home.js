@@ -58,6 +58,11 @@
     Yasqe.defaults.prefixCcApi = new URL(settings.prefixes, location.href).href;
     Yasqe.defaults.value = prefixLines(prefixes) + "\n" + EXAMPLE;
     Yasgui.Yasr.plugins.table.defaults.openIriInNewWindow = false;
+    // The keyboard alone must be able to leave the editor: Tab and Shift-Tab move the focus
+    // (CodeMirror's own advice) instead of indenting, and the page does not start in the editor.
+    Yasqe.defaults.extraKeys = Object.assign({}, Yasqe.defaults.extraKeys, { Tab: false, "Shift-Tab": false });
+    Yasqe.defaults.autofocus = false;
+    Yasgui.defaults.autofocus = false;
   }
 
   function createYasgui(prefixes) {
@@ -77,6 +82,7 @@
       }
     });
     yasgui.on("queryResponse", function (instance, tab) { showResults(tab); });
+    accessible(root);
     watchLinks();
     return yasgui;
   }
@@ -99,9 +105,31 @@
     });
   }
 
+  // What YASGUI leaves out for screen readers and the keyboard: names for its editor and
+  // endpoint box, a focusable scrolling editor, and only tabs inside its tab list.
+  function accessible(scope) {
+    Array.prototype.forEach.call(scope.querySelectorAll(".CodeMirror textarea"), function (area) {
+      area.setAttribute("aria-label", "SPARQL query");
+    });
+    Array.prototype.forEach.call(scope.querySelectorAll("input.autocomplete"), function (input) {
+      input.setAttribute("aria-label", "SPARQL endpoint");
+    });
+    Array.prototype.forEach.call(scope.querySelectorAll(".CodeMirror-scroll"), function (box) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("aria-label", "SPARQL query (scrolls)");
+    });
+    Array.prototype.forEach.call(scope.querySelectorAll(".tabsList > [role=presentation]"), function (item) {
+      if (!item.querySelector("[role=tab]")) {   // the "add a tab" button is no tab: move it after the list
+        item.parentNode.parentNode.insertBefore(item, item.parentNode.nextSibling);
+        item.classList.add("add-tab");
+      }
+    });
+  }
+
   function watchLinks() {
     relink(root);
     new MutationObserver(function (records) {
+      accessible(root);
       records.forEach(function (record) {
         Array.prototype.forEach.call(record.addedNodes, function (node) {
           if (node.nodeType === 1) {
