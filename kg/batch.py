@@ -148,10 +148,13 @@ def extract_paths(paths: list[Path], *, workers: int = 1, model: str | None = No
 
 
 def extract_on_cluster(paths: list[str], settings: DaskSettings, model: str | None = None) -> Iterator[Extracted]:
-    """Extract article files on the cluster, yielding each result as it comes back."""
-    model = model or os.environ.get("PMKG_SPACY_MODEL") or None
+    """Extract article files on the cluster, yielding each result as it comes back.
+
+    The workers use this machine's ``PMKG_SPACY_MODEL`` where it is set, else their own default.
+    """
     from kg.cluster import MAX_IN_FLIGHT, connect, run_tasks
 
+    model = model or os.environ.get("PMKG_SPACY_MODEL") or None
     client = connect(settings.scheduler)
     try:
         threads = sum(client.nthreads().values())
