@@ -32,8 +32,10 @@ PMKG = [sys.executable, "-m", "kg"]
 
 @pytest.fixture(scope="module")
 def cluster():
-    # A task whose worker dies is retried once, then reported (the default, 3 retries, only takes longer).
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+    # A task whose worker dies is retried once, then reported (the default, 3 retries, only takes longer);
+    # one task per worker thread, so no other task waits on the worker that a task kills.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                          "distributed.scheduler.worker-saturation": 1.0}):
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address=None) as local:
             yield local
