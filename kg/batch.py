@@ -3,7 +3,9 @@
 Each worker loads the spaCy pipeline once and runs it over its chunk of
 articles with ``nlp.pipe``. Workers return each article's graph as N-Quads
 text; only the parent process writes to the store, one transaction per
-article. A bad article (empty, binary, undecodable, too large, vanished, an
+article. With ``dask``, articles are read here and sent as bytes to the
+workers of a Dask cluster (:mod:`kg.cluster`), which run the same
+:func:`extract_loaded`. A bad article (empty, binary, undecodable, too large, vanished, an
 HTML page with no text) is skipped with a one-line reason; an error inside
 extraction fails that article only.
 """
@@ -12,14 +14,18 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kg.errors import PmkgError
+
+if TYPE_CHECKING:
+    from kg.cluster import DaskSettings
 
 CHUNK = 8
 
@@ -72,19 +78,47 @@ def extract_articles(articles: list[tuple[str, object]], model: str | None = Non
     return _extract_articles(articles, model)
 
 
-def extract_chunk(paths: list[str], model: str | None = None) -> list[Extracted]:
-    """Read and extract a chunk of article files (runs in a worker process)."""
-    from kg.reader import read_path
+@dataclass(frozen=True)
+class Loaded:
+    """An article file's bytes, read from disk but not yet parsed: what a cluster worker is sent."""
+
+    source: str                   # the path as given
+    data: bytes
+    location: str                 # the file's file: IRI, fixed where the file is (so the graph IRI is too)
+    media_type: str | None
+
+
+def load_file(path: str) -> Loaded | Extracted:
+    """Load one article file's bytes, or say why it is skipped."""
+    from kg.reader import load_path
+
+    try:
+        data, location, media_type = load_path(path)
+    except PmkgError as error:
+        return Extracted(path, "skipped", reason=str(error))
+    return Loaded(path, data, location, media_type)
+
+
+def extract_loaded(loaded: list[Loaded], model: str | None = None) -> list[Extracted]:
+    """Read and extract loaded articles, in input order: the one function local and cluster runs share."""
+    from kg.reader import read_loaded
 
     read, results = [], {}
-    for path in paths:
+    for item in loaded:
         try:
-            read.append((path, read_path(path)))
+            read.append((item.source, read_loaded(item.data, item.location, item.media_type, name=item.source)))
         except PmkgError as error:
-            results[path] = Extracted(path, "skipped", reason=str(error))
+            results[item.source] = Extracted(item.source, "skipped", reason=str(error))
     for result in _extract_articles(read, model):
         results[result.source] = result
-    return [results[path] for path in paths]
+    return [results[item.source] for item in loaded]
+
+
+def extract_chunk(paths: list[str], model: str | None = None) -> list[Extracted]:
+    """Read and extract a chunk of article files (runs in a worker process)."""
+    found = {path: load_file(path) for path in paths}
+    done = {r.source: r for r in extract_loaded([x for x in found.values() if isinstance(x, Loaded)], model)}
+    return [done.get(path) or found[path] for path in paths]
 
 
 def extract_bytes(data: bytes, *, location: str, model: str | None = None) -> Extracted:
@@ -98,9 +132,13 @@ def extract_bytes(data: bytes, *, location: str, model: str | None = None) -> Ex
     return _extract_articles([("-", article)], model)[0]
 
 
-def extract_paths(paths: list[Path], *, workers: int = 1, model: str | None = None) -> Iterator[Extracted]:
-    """Extract every article file, yielding results in input order."""
+def extract_paths(paths: list[Path], *, workers: int = 1, model: str | None = None,
+                  dask: "DaskSettings | None" = None) -> Iterator[Extracted]:
+    """Extract every article file, yielding results in input order (with ``dask``: as they come back)."""
     names = [str(p) for p in paths]
+    if dask is not None:
+        yield from extract_on_cluster(names, dask, model)
+        return
     chunks = [names[i:i + CHUNK] for i in range(0, len(names), CHUNK)]
     if workers <= 1 or len(chunks) <= 1:
         for chunk in chunks:
@@ -109,6 +147,48 @@ def extract_paths(paths: list[Path], *, workers: int = 1, model: str | None = No
     with ProcessPoolExecutor(max_workers=workers, initializer=_warm, initargs=(model,)) as pool:
         for results in pool.map(extract_chunk, chunks, [model] * len(chunks)):
             yield from results
+
+
+def extract_on_cluster(paths: list[str], settings: DaskSettings, model: str | None = None) -> Iterator[Extracted]:
+    """Extract article files on the cluster, yielding each result as it comes back.
+
+    The workers use this machine's ``PMKG_SPACY_MODEL`` where it is set, else their own default.
+    """
+    from kg.cluster import MAX_IN_FLIGHT, connect, run_tasks
+
+    model = model or os.environ.get("PMKG_SPACY_MODEL") or None
+    client = connect(settings.scheduler)
+    try:
+        threads = sum(client.nthreads().values())
+        in_flight = settings.in_flight or max(1, threads)
+        skipped: list[Extracted] = []
+
+        def items() -> Iterator[tuple[str, object]]:
+            for path in paths:
+                item = load_file(path)
+                if isinstance(item, Loaded):
+                    yield path, [item]
+                else:
+                    skipped.append(item)     # unreadable here: reported with the next result
+
+        for name, result, reason in run_tasks(client, extract_loaded_with(model), items(),
+                                              in_flight=min(in_flight, MAX_IN_FLIGHT), timeout=settings.timeout):
+            while skipped:
+                yield skipped.pop(0)
+            yield result[0] if reason is None else Extracted(name, "failed", reason=f"{name}: {reason}")
+        while skipped:
+            yield skipped.pop(0)
+    finally:
+        client.close()
+
+
+def extract_loaded_with(model: str | None) -> Callable[[list[Loaded]], list[Extracted]]:
+    """The task a worker runs: :func:`kg.batch.extract_loaded` with this run's model."""
+    if model is None:
+        return extract_loaded
+    from functools import partial
+
+    return partial(extract_loaded, model=model)
 
 
 def _warm(model: str | None) -> None:

@@ -112,13 +112,20 @@ def init(store_dir: Path, wait: float):
               help="Put the triples of all the RDF files into this named graph (an absolute IRI; replacing it).")
 @click.option("--workers", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Processes that extract articles in parallel.")
+@click.option("--dask", "scheduler", metavar="SCHEDULER",
+              help="Extract on the Dask cluster of this scheduler (tcp://HOST:8786); needs pmkg[cluster].")
+@click.option("--dask-timeout", type=click.FloatRange(1, 86400), default=600, show_default=True,
+              help="Seconds an article may take on the cluster before it is reported failed and cancelled.")
+@click.option("--dask-in-flight", type=click.IntRange(1, 1024), default=None,
+              help="Articles sent to the cluster and not yet back, at most (default: its worker threads).")
 @click.option("--progress/--quiet", "-p/-q", default=None,
               help="Show the progress bar even when standard error is not a terminal / never show it "
                    "(default: shown on a terminal).")
 @click.option("--urls", "url_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A file of web addresses to fetch and read, one a line (# starts a comment; - is standard input).")
 @click.argument("paths", nargs=-1)
-def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, progress: bool | None,
+def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, scheduler: str | None,
+           dask_timeout: float, dask_in_flight: int | None, progress: bool | None,
            url_file: Path | None, paths: tuple[str, ...]):
     """Load files and folders (searched recursively) into the store, creating it if missing.
 
@@ -131,11 +138,16 @@ def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, progre
     Each file or article is one transaction. A bad file is reported on one
     line and skipped, the others still load, and the exit status is then 1.
 
+    With --dask, article files are read here and their bytes sent to the
+    cluster's workers (which need pmkg installed, not these files); their
+    graphs are written here as they come back.
+
     Web addresses (http:// or https://, or listed in --urls FILE) are fetched
     politely (see README: PMKG_CONTACT, PMKG_FETCH_DELAY), archived as WARC
     under the store folder and read like saved HTML; an unchanged page is
     not written again.
     """
+    from kg.cluster import DaskSettings
     from kg.fetch.cli import is_web_address, read_url_file, run_urls
     from kg.ingest import find_files, ingest as run_ingest, is_article
 
@@ -143,6 +155,9 @@ def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, progre
     paths = tuple(Path(p) for p in paths if not is_web_address(p))
     if not paths and not urls:
         raise click.UsageError("give files, folders, - or web addresses to ingest (or --urls FILE)")
+    if scheduler is not None and workers > 1:
+        raise click.UsageError("give --workers or --dask, not both")
+    dask = DaskSettings(scheduler, dask_timeout, dask_in_flight) if scheduler is not None else None
 
     if not store_dir.exists():
         Store.create(store_dir, wait=wait).close()
@@ -158,7 +173,7 @@ def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, progre
         (bar.write if bar is not None else lambda m: click.echo(m, err=True))(f"skipped: {reason}")
 
     with Store(store_dir, wait=wait) as store:
-        report = run_ingest(store, paths, graph=graph, workers=workers, on_failure=report_failure,
+        report = run_ingest(store, paths, graph=graph, workers=workers, dask=dask, on_failure=report_failure,
                             progress=(lambda done: bar.update(1)) if bar is not None else None)
         problems = report.failed + (report.articles.skipped + report.articles.failed if report.articles else 0)
         if stdin:

@@ -25,6 +25,7 @@ from kg.store import Format, Store, parse_error
 
 if TYPE_CHECKING:
     from kg.batch import Tally
+    from kg.cluster import DaskSettings
 
 Reader = Callable[[Path], Iterable[ox.Quad]]
 
@@ -138,11 +139,13 @@ def ingest(
     on_failure: Callable[[Path, str], None] | None = None,
     workers: int = 1,
     progress: Callable[[int], object] | None = None,
+    dask: "DaskSettings | None" = None,
 ) -> IngestReport:
     """Ingest files and folders, one transaction per file or article.
 
     RDF files are loaded as they are; articles go through the reader and the
-    extractor (in ``workers`` processes) and each writes its own graph.
+    extractor (in ``workers`` processes, or on the Dask cluster of ``dask``)
+    and each writes its own graph.
     With ``graph``, the default-graph triples of all the RDF files are
     gathered and replace that graph once, at the end, in one transaction.
     ``on_failure(path, reason)`` is called for each file that fails or is
@@ -153,7 +156,7 @@ def ingest(
     articles = [p for p in files if p.exists() and is_article(p)]
     if articles:
         report.articles = ingest_articles(store, articles, workers=workers, on_failure=on_failure,
-                                          progress=progress)
+                                          progress=progress, dask=dask)
     pending: dict[str, list[ox.Quad]] = {}
     for path in files:
         if path in articles:
@@ -183,13 +186,15 @@ def ingest(
 
 def ingest_articles(store: Store, paths: list[Path], *, workers: int = 1,
                     on_failure: Callable[[Path, str], None] | None = None,
-                    progress: Callable[[int], object] | None = None) -> "Tally":
+                    progress: Callable[[int], object] | None = None,
+                    dask: "DaskSettings | None" = None) -> "Tally":
     """Extract the articles and write each one's graphs, one transaction per article on each store.
 
     The raw extraction and the text go into the private review store first
     (``DIR/private``), then the published graph (raw extraction with the
     review decisions applied) into ``store``. A withdrawn article is not
     written: ``on_failure`` is told why, and it counts as withdrawn, not failed.
+    With ``dask``, the articles are extracted on a Dask cluster's workers.
     """
     import time
 
@@ -197,7 +202,7 @@ def ingest_articles(store: Store, paths: list[Path], *, workers: int = 1,
     from kg.review import publish_extracted
 
     tally = Tally(started=time.perf_counter())
-    for done, result in enumerate(extract_paths(paths, workers=workers), 1):
+    for done, result in enumerate(extract_paths(paths, workers=workers, dask=dask), 1):
         if result.status == "ok":
             refused = publish_extracted(store, result.graph, result.quads(), result.text)
             if refused is None:

@@ -49,6 +49,15 @@ def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
 
 def read_path(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Article:
     """Read one article file (plain text or HTML; ``.html``/``.htm`` are HTML, others are sniffed)."""
+    return read_loaded(*load_path(path, max_bytes=max_bytes), name=str(path))
+
+
+def load_path(path: str | Path, *, max_bytes: int = MAX_BYTES) -> tuple[bytes, str, str | None]:
+    """The bytes of an article file, its location (``file:`` IRI) and media type, not yet read.
+
+    With :func:`read_loaded` this is :func:`read_path` in two steps, so the
+    bytes can be read on another machine with the same result.
+    """
     path = Path(path)
     name = str(path)
     try:
@@ -68,7 +77,12 @@ def read_path(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Article:
     if len(data) > max_bytes:
         raise ArticleError(f"{name}: file is over the {_megabytes(max_bytes)} limit")
     media_type = "text/html" if path.suffix.lower() in HTML_SUFFIXES else None
-    return _read(data, location=path.resolve().as_uri(), media_type=media_type, name=name)
+    return data, path.resolve().as_uri(), media_type
+
+
+def read_loaded(data: bytes, location: str, media_type: str | None, *, name: str) -> Article:
+    """Read an article from what :func:`load_path` returned (``name`` is used in messages)."""
+    return _read(data, location=location, media_type=media_type, name=name)
 
 
 def read_bytes(data: bytes, *, location: str, media_type: str | None = None,
