@@ -6,9 +6,10 @@ from pathlib import Path
 DEFAULT_STORE = "pmkg-data"
 
 
-def store_path() -> Path:
-    """The store folder: ``$PMKG_STORE`` if set, else ``./pmkg-data``."""
-    return Path(os.environ.get("PMKG_STORE") or DEFAULT_STORE)
+def store_path() -> Path | str:
+    """The store: ``$PMKG_STORE`` if set, else ``./pmkg-data``; a SPARQL server's http(s) URL stays a string."""
+    value = os.environ.get("PMKG_STORE") or DEFAULT_STORE
+    return value if value.lower().startswith(("http://", "https://")) else Path(value)
 
 
 def contact() -> str | None:
