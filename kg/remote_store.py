@@ -48,6 +48,13 @@ BATCH_ROWS = 20_000
 ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
+BOUNDED_ACCEPT = f"{TSV_RESULTS}, {NTRIPLES};q=0.9, {JSON_RESULTS};q=0.8"
+
+
+class ServerTimeout(StoreError):
+    """The server did not answer within the time limit, or stopped the query at its own limit."""
+
+
 def is_url(target) -> bool:
     """True if ``target`` names a SPARQL server (an http(s) URL) rather than a store folder."""
     return isinstance(target, str) and target.lower().startswith(("http://", "https://"))
@@ -204,13 +211,17 @@ class RemoteStore(Store):
             request = self._client.build_request(method, url, headers=headers, **kwargs)
             response = self._client.send(request, stream=True)
         except httpx.TimeoutException:
-            raise StoreError(f"the SPARQL server at {url} did not answer within "
-                             f"{deadline or self.timeout:g} s") from None
+            raise ServerTimeout(f"the SPARQL server at {url} did not answer within "
+                                f"{deadline or self.timeout:g} s") from None
         except httpx.HTTPError as error:
             raise StoreError(f"cannot reach the SPARQL server at {url}: {shorten(str(error), 200)}") from None
         if response.status_code >= 300:
             text = self._read(response, limit=64 * 1024, cut=True).decode("utf-8", "replace")
             raise self._failure(url, response.status_code, text)
+        if response.headers.get("X-SQL-State", "").upper().startswith("S1TAT"):
+            # Virtuoso's "anytime" answer: partial results after its time limit; never pass them off as whole
+            response.close()
+            raise ServerTimeout(f"the SPARQL server at {url} stopped the query at its time limit")
         if not stream:
             response._content = self._read(response)
         return response
@@ -241,8 +252,8 @@ class RemoteStore(Store):
                                      f"{limit} bytes (PMKG_STORE_MAX_BYTES)")
                 chunks.append(chunk)
         except httpx.TimeoutException:
-            raise StoreError(f"the SPARQL server at {response.request.url} did not finish its answer within "
-                             f"{self.timeout:g} s") from None
+            raise ServerTimeout(f"the SPARQL server at {response.request.url} did not finish its answer "
+                                "within the time limit") from None
         except httpx.HTTPError as error:
             raise StoreError(f"the SPARQL server at {response.request.url} broke off its answer: "
                              f"{shorten(str(error), 200)}") from None
@@ -275,8 +286,6 @@ class RemoteStore(Store):
         ``deadline`` bounds this request in seconds (default ``PMKG_STORE_TIMEOUT``);
         ``server_timeout`` asks the server to stop the query itself where it can (Virtuoso).
         """
-        from kg.web.query_guard import is_update
-
         if substitutions:
             sparql = bind_values(sparql, substitutions)
         if isinstance(default_graph, str):
@@ -286,13 +295,74 @@ class RemoteStore(Store):
                                        default_graph=default_graph, named_graphs=named_graphs,
                                        deadline=deadline, server_timeout=server_timeout)
         media = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = response.content
+        return self._parse(media, response.content, sparql)
+
+    def query_bounded(self, sparql: str, *, rows: int, max_bytes: int, deadline: float,
+                      server_timeout: float | None = None, union_default_graph: bool = False,
+                      default_graph: list[str] | None = None, named_graphs: list[str] | None = None,
+                      substitutions=None):
+        """``(results, cut)``: the answer read only up to ``rows`` + 1 rows or triples and ``max_bytes`` bytes.
+
+        For the web app: results come as TSV or N-Triples, one row a line, so
+        the answer can be cut at a line and the connection closed (the server
+        stops sending). ``deadline`` seconds bound the whole answer, not
+        each read. ``cut`` says the answer was cut at ``max_bytes``.
+        """
+        import time
+
+        end = time.monotonic() + deadline
+        if substitutions:
+            sparql = bind_values(sparql, substitutions)
+        response = self._query_request(sparql, accept=BOUNDED_ACCEPT, union=union_default_graph,
+                                       default_graph=default_graph, named_graphs=named_graphs, stream=True,
+                                       deadline=deadline, server_timeout=server_timeout)
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in (TSV_RESULTS, NTRIPLES):
+            body = self._read(response, limit=max_bytes)
+            return self._parse(media, body, sparql), False
+        lines: list[bytes] = []
+        cut = False
+        size = 0
+        pending = b""
+        try:
+            for chunk in response.iter_bytes():
+                if time.monotonic() > end:
+                    raise ServerTimeout(f"the SPARQL server at {self.endpoints.query} did not finish its answer "
+                                        "within the time limit")
+                parts = (pending + chunk).split(b"\n")
+                pending = parts.pop()
+                lines.extend(parts)
+                size += len(chunk)
+                if len(lines) > rows + 1 or size > max_bytes:
+                    cut = size > max_bytes
+                    pending = b""
+                    break
+        except httpx.TimeoutException:
+            raise ServerTimeout(f"the SPARQL server at {self.endpoints.query} did not finish its answer "
+                                "within the time limit") from None
+        except httpx.HTTPError as error:
+            raise StoreError(f"the SPARQL server at {self.endpoints.query} broke off its answer: "
+                             f"{shorten(str(error), 200)}") from None
+        finally:
+            response.close()
+        if pending.strip():
+            lines.append(pending)
+        header = 1 if media == TSV_RESULTS and lines and lines[0].startswith(b"?") else 0
+        lines = lines[: header + rows + 1]
+        return self._parse(media, b"\n".join(lines) + b"\n", sparql), cut
+
+    def _parse(self, media: str, body: bytes, sparql: str):
+        """pyoxigraph's results for an answer of media type ``media``."""
+        from kg.web.query_guard import is_update
+
         try:
             if media in (NTRIPLES, "text/plain", "text/turtle", "application/turtle"):
                 fmt = ox.RdfFormat.N_TRIPLES if media != "text/turtle" else ox.RdfFormat.TURTLE
                 return Triples(q.triple for q in ox.parse(body, fmt))
             if media in (JSON_RESULTS, "application/json"):
                 return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            if media == TSV_RESULTS:
+                return ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
         except SyntaxError as error:
             raise StoreError(f"the SPARQL server at {self.endpoints.query} sent a malformed answer: "
                              f"{shorten(str(error.msg), 200)}") from None
