@@ -1,26 +1,25 @@
 """A pmkg store on any SPARQL 1.1 server (Oxigraph server, Virtuoso, GraphDB, ...).
 
 ``RemoteStore`` has the public methods of ``kg.store.Store`` the commands
-use, spoken over HTTP with the SPARQL 1.1 Protocol and Update:
+use, spoken over HTTP with the SPARQL 1.1 Protocol and Update
+(``kg.remote_protocol`` makes the request texts):
 
 * ``query`` sends the query to the query endpoint and returns pyoxigraph's
   result objects (solutions and booleans parsed from SPARQL JSON, triples
   from N-Triples), so callers do not care which store answered.
 * ``replace_graphs`` is one SPARQL Update request, ``DROP SILENT GRAPH``
-  then ``INSERT DATA``, which the servers apply as one transaction: an
+  then the new content, which the servers apply as one transaction: an
   article's graph is replaced whole or not at all.
-* ``quads`` (and so ``dump`` and ``stream``) reads the dataset with one
-  SELECT answered as TSV and parsed a batch of lines at a time: memory does
-  not grow with the store.
+* ``quads`` (and so ``dump`` and ``stream``) reads the dataset graph by
+  graph, each a CONSTRUCT answered as N-Triples and parsed a batch of lines
+  at a time: memory does not grow with the store.
 
-Endpoints come from the store's URL by each server's conventions (see
-``endpoints``) unless ``PMKG_STORE_QUERY_URL``, ``PMKG_STORE_UPDATE_URL``
-or ``PMKG_STORE_GSP_URL`` say otherwise. Credentials come only from
-``PMKG_STORE_USER`` and ``PMKG_STORE_PASSWORD`` (a URL with a user name or
-password in it is refused, so they never appear on a command line). Every
-request has a time limit (``PMKG_STORE_TIMEOUT`` seconds) and every answer
-read into memory a size limit (``PMKG_STORE_MAX_BYTES``); failures are one
-line naming the server and its shortened message.
+Endpoints come from the store's URL by each server's conventions
+(``kg.remote_protocol.endpoints``). Credentials come only from
+``PMKG_STORE_USER`` and ``PMKG_STORE_PASSWORD``. Every request has a time
+limit (``PMKG_STORE_TIMEOUT`` seconds) and every answer read into memory a
+size limit (``PMKG_STORE_MAX_BYTES``); failures are one line naming the
+server and its shortened message.
 """
 
 from __future__ import annotations
@@ -28,84 +27,24 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
 
 from kg.errors import PmkgError, QuerySyntaxError, StoreError
-from kg.store import Format, Store, named_node, sparql_data
+from kg.remote_protocol import (BOUNDED_ACCEPT, JSON_RESULTS, NTRIPLES, TSV_RESULTS, ServerTimeout, Triples,
+                                bind_values, endpoints, is_url, normalise_json, replace_text, setting, shorten)
+from kg.store import Format, Store, named_node
 
-JSON_RESULTS = "application/sparql-results+json"
-TSV_RESULTS = "text/tab-separated-values"
-NTRIPLES = "application/n-triples"
+__all__ = ["RemoteStore", "ServerTimeout", "is_url"]
+
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
-MESSAGE_CHARS = 300
-BATCH_ROWS = 20_000
-ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
-BOUNDED_ACCEPT = f"{TSV_RESULTS}, {NTRIPLES};q=0.9, {JSON_RESULTS};q=0.8"
-
-
-class ServerTimeout(StoreError):
-    """The server did not answer within the time limit, or stopped the query at its own limit."""
-
-
-def is_url(target) -> bool:
-    """True if ``target`` names a SPARQL server (an http(s) URL) rather than a store folder."""
-    return isinstance(target, str) and target.lower().startswith(("http://", "https://"))
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    kind: str          # "virtuoso" or "oxigraph" (the conventions that gave the URLs)
-    query: str
-    update: str
-    gsp: str
-    auth: str          # "digest" or "basic"
-
-
-def _setting(name: str) -> str | None:
-    return os.environ.get(name) or None
-
-
-def endpoints(url: str, *, with_credentials: bool) -> Endpoints:
-    """The query, update and Graph Store Protocol URLs for the store at ``url``.
-
-    Virtuoso (a URL ending in ``/sparql``): queries at ``/sparql``, updates at
-    ``/sparql-auth`` with credentials (digest authentication) or ``/sparql``
-    without, the Graph Store at ``/sparql-graph-crud-auth``. Otherwise the
-    Oxigraph server's: ``/query``, ``/update``, ``/store`` under the URL (a URL
-    ending in ``/query`` is read as the Oxigraph server's query endpoint).
-    ``PMKG_STORE_QUERY_URL``, ``PMKG_STORE_UPDATE_URL``, ``PMKG_STORE_GSP_URL``
-    and ``PMKG_STORE_AUTH`` (basic or digest) override each.
-    """
-    parts = urlsplit(url)
-    if not parts.hostname:
-        raise StoreError(f"{url}: not a SPARQL server URL")
-    if parts.username is not None or parts.password is not None:
-        raise StoreError("put the store's user name and password in PMKG_STORE_USER and PMKG_STORE_PASSWORD, "
-                         "not in its URL")
-    path = parts.path.rstrip("/")
-    root = lambda p: urlunsplit((parts.scheme, parts.netloc, p, "", ""))  # noqa: E731
-    if path.endswith("/sparql"):
-        base = path[: -len("/sparql")]
-        found = Endpoints("virtuoso", root(path), root(base + ("/sparql-auth" if with_credentials else "/sparql")),
-                          root(base + "/sparql-graph-crud-auth"), "digest")
-    else:
-        if path.endswith("/query"):
-            path = path[: -len("/query")]
-        found = Endpoints("oxigraph", root(path + "/query"), root(path + "/update"), root(path + "/store"), "basic")
-    auth = (_setting("PMKG_STORE_AUTH") or found.auth).lower()
-    if auth not in ("basic", "digest"):
-        raise StoreError(f"PMKG_STORE_AUTH must be basic or digest, not {auth!r}")
-    return Endpoints(found.kind, _setting("PMKG_STORE_QUERY_URL") or found.query,
-                     _setting("PMKG_STORE_UPDATE_URL") or found.update,
-                     _setting("PMKG_STORE_GSP_URL") or found.gsp, auth)
+BATCH_LINES = 20_000
+VIRTUOSO_REQUEST = 1000   # triples in one update request to Virtuoso (see replace_graphs)
 
 
 def _number(name: str, default: float) -> float:
@@ -121,46 +60,6 @@ def _number(name: str, default: float) -> float:
     return number
 
 
-def shorten(text: str, limit: int = MESSAGE_CHARS) -> str:
-    """A server's error text on one line, without markup, at most ``limit`` characters."""
-    text = re.sub(r"<[^>]{0,200}>", " ", text)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class Triples(list):
-    """The triples of a CONSTRUCT or DESCRIBE answer (what ``ox.QueryTriples`` is for the embedded store)."""
-
-
-_WHERE = re.compile(r"(?<![\w?$:])WHERE(?![\w:])", re.IGNORECASE)
-_CONSTRUCT = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*)*CONSTRUCT\b", re.IGNORECASE)
-
-
-def bind_values(sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal]) -> str:
-    """``sparql`` with ``VALUES`` binding ``substitutions`` at the start of its WHERE group.
-
-    The servers have no way to bind variables before evaluation as
-    pyoxigraph does; a ``VALUES`` block first in the query's group gives the
-    same answers for patterns and FILTERs of that group (not for FILTERs
-    inside nested groups or subqueries, which are evaluated before the join).
-    """
-    from kg.web.query_guard import _SKIP
-
-    if not substitutions:
-        return sparql
-    blank = _SKIP.sub(lambda m: " " * len(m.group()), sparql)  # same length, strings and IRIs blanked
-    start = 0
-    if _CONSTRUCT.match(blank):
-        where = _WHERE.search(blank)
-        start = where.end() if where else 0
-    brace = blank.find("{", start)
-    if brace < 0:
-        raise QuerySyntaxError("malformed query: no group graph pattern to bind parameters in")
-    names = " ".join(f"?{name}" for name in substitutions)
-    values = " ".join(str(term) for term in substitutions.values())
-    return f"{sparql[: brace + 1]} VALUES ({names}) {{ ({values}) }} {sparql[brace + 1:]}"
-
-
 class RemoteStore(Store):
     """A pmkg store held by the SPARQL 1.1 server at ``url``."""
 
@@ -171,13 +70,15 @@ class RemoteStore(Store):
         self.read_only = read_only
         self._lock = None
         self._store = None
-        user, password = _setting("PMKG_STORE_USER"), os.environ.get("PMKG_STORE_PASSWORD", "")
+        self._client = None
+        user, password = setting("PMKG_STORE_USER"), os.environ.get("PMKG_STORE_PASSWORD", "")
         self.endpoints = endpoints(url, with_credentials=user is not None)
         self.timeout = timeout or _number("PMKG_STORE_TIMEOUT", DEFAULT_TIMEOUT)
         self.max_bytes = int(_number("PMKG_STORE_MAX_BYTES", DEFAULT_MAX_BYTES))
         auth = None
         if user is not None:
-            auth = httpx.DigestAuth(user, password) if self.endpoints.auth == "digest" else httpx.BasicAuth(user, password)
+            auth = httpx.DigestAuth(user, password) if self.endpoints.auth == "digest" \
+                else httpx.BasicAuth(user, password)
         self._client = httpx.Client(auth=auth, timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
                                     headers={"User-Agent": "pmkg/0.1.0 (https://w3id.org/pmkg)"},
                                     follow_redirects=False, trust_env=False)
@@ -197,18 +98,18 @@ class RemoteStore(Store):
 
     # -- HTTP ----------------------------------------------------------------
 
-    def _send(self, method: str, url: str, *, accept: str | None = None, stream: bool = False,
-              deadline: float | None = None, **kwargs) -> httpx.Response:
-        headers = dict(kwargs.pop("headers", {}))
-        if accept:
-            headers["Accept"] = accept
-        timeout = None if deadline is None else httpx.Timeout(deadline, connect=min(deadline, 10.0))
-        if timeout is not None:
-            kwargs["timeout"] = timeout
+    def _send(self, url: str, form: list[tuple[str, str]], *, accept: str | None = None, stream: bool = False,
+              deadline: float | None = None) -> httpx.Response:
+        """POST ``form`` (query= or update=, and the dataset) to ``url``; the response, checked."""
         if self._client is None:
             raise PmkgError("the store is closed")
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if accept:
+            headers["Accept"] = accept
+        options = {} if deadline is None else {"timeout": httpx.Timeout(deadline, connect=min(deadline, 10.0))}
         try:
-            request = self._client.build_request(method, url, headers=headers, **kwargs)
+            request = self._client.build_request("POST", url, headers=headers, content=urlencode(form).encode("ascii"),
+                                                 **options)
             response = self._client.send(request, stream=True)
         except httpx.TimeoutException:
             raise ServerTimeout(f"the SPARQL server at {url} did not answer within "
@@ -219,7 +120,7 @@ class RemoteStore(Store):
             text = self._read(response, limit=64 * 1024, cut=True).decode("utf-8", "replace")
             raise self._failure(url, response.status_code, text)
         if response.headers.get("X-SQL-State", "").upper().startswith("S1TAT"):
-            # Virtuoso's "anytime" answer: partial results after its time limit; never pass them off as whole
+            # Virtuoso's "anytime" answer: partial results at its time limit; never pass them off as whole
             response.close()
             raise ServerTimeout(f"the SPARQL server at {url} stopped the query at its time limit")
         if not stream:
@@ -228,12 +129,12 @@ class RemoteStore(Store):
 
     def _failure(self, url: str, status: int, text: str) -> PmkgError:
         if status == 401:
-            given = "the credentials in PMKG_STORE_USER and PMKG_STORE_PASSWORD were refused" \
-                if _setting("PMKG_STORE_USER") else "set PMKG_STORE_USER and PMKG_STORE_PASSWORD"
+            given = ("the user name and password in PMKG_STORE_USER and PMKG_STORE_PASSWORD were refused"
+                     if setting("PMKG_STORE_USER") else "set PMKG_STORE_USER and PMKG_STORE_PASSWORD")
             return StoreError(f"the SPARQL server at {url} asks for authentication (401): {given}")
         if status == 403:
             return StoreError(f"the SPARQL server at {url} refused the request (403): {shorten(text)}")
-        if status == 400 and re.search(r"pars|syntax|lexical|unexpected|expected", text, re.IGNORECASE):
+        if status == 400 and re.search(r"pars|syntax|lexical|unexpected|expected|compiler", text, re.IGNORECASE):
             return QuerySyntaxError(f"the SPARQL server at {url} refused the request as malformed: {shorten(text)}")
         return StoreError(f"the SPARQL server at {url} answered {status}: {shorten(text) or 'no message'}")
 
@@ -261,95 +162,21 @@ class RemoteStore(Store):
             response.close()
         return b"".join(chunks)
 
-    def _query_request(self, sparql: str, *, accept: str, union: bool, default_graph=None, named_graphs=None,
-                       stream: bool = False, deadline: float | None = None, server_timeout: float | None = None):
-        params: list[tuple[str, str]] = []
-        if union and self.endpoints.kind == "oxigraph" and default_graph is None and named_graphs is None:
-            params.append(("union-default-graph", ""))   # Virtuoso's default graph is the union already
-        for graph in default_graph or []:
-            params.append(("default-graph-uri", named_node(graph).value))
-        for graph in named_graphs or []:
-            params.append(("named-graph-uri", named_node(graph).value))
-        if server_timeout is not None and self.endpoints.kind == "virtuoso":
-            params.append(("timeout", str(max(1, int(server_timeout * 1000)))))   # milliseconds
-        return self._send("POST", self.endpoints.query, accept=accept, params=params, stream=stream,
-                          deadline=deadline, content=sparql.encode("utf-8"),
-                          headers={"Content-Type": "application/sparql-query; charset=utf-8"})
-
-    # -- reading -------------------------------------------------------------
-
-    def query(self, sparql: str, *, union_default_graph: bool = False, substitutions=None,
-              default_graph: str | list[str] | None = None, named_graphs: list[str] | None = None,
-              deadline: float | None = None, server_timeout: float | None = None):
-        """Run a query on the server; pyoxigraph's result objects (``Triples`` for graphs).
-
-        ``deadline`` bounds this request in seconds (default ``PMKG_STORE_TIMEOUT``);
-        ``server_timeout`` asks the server to stop the query itself where it can (Virtuoso).
-        """
+    def _ask_server(self, sparql: str, *, accept: str, union: bool, default_graph=None, named_graphs=None,
+                    substitutions=None, stream: bool = False, deadline: float | None = None,
+                    server_timeout: float | None = None) -> httpx.Response:
         if substitutions:
             sparql = bind_values(sparql, substitutions)
         if isinstance(default_graph, str):
             default_graph = [default_graph]
-        accept = f"{JSON_RESULTS}, {NTRIPLES};q=0.9"
-        response = self._query_request(sparql, accept=accept, union=union_default_graph,
-                                       default_graph=default_graph, named_graphs=named_graphs,
-                                       deadline=deadline, server_timeout=server_timeout)
-        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        return self._parse(media, response.content, sparql)
-
-    def query_bounded(self, sparql: str, *, rows: int, max_bytes: int, deadline: float,
-                      server_timeout: float | None = None, union_default_graph: bool = False,
-                      default_graph: list[str] | None = None, named_graphs: list[str] | None = None,
-                      substitutions=None):
-        """``(results, cut)``: the answer read only up to ``rows`` + 1 rows or triples and ``max_bytes`` bytes.
-
-        For the web app: results come as TSV or N-Triples, one row a line, so
-        the answer can be cut at a line and the connection closed (the server
-        stops sending). ``deadline`` seconds bound the whole answer, not
-        each read. ``cut`` says the answer was cut at ``max_bytes``.
-        """
-        import time
-
-        end = time.monotonic() + deadline
-        if substitutions:
-            sparql = bind_values(sparql, substitutions)
-        response = self._query_request(sparql, accept=BOUNDED_ACCEPT, union=union_default_graph,
-                                       default_graph=default_graph, named_graphs=named_graphs, stream=True,
-                                       deadline=deadline, server_timeout=server_timeout)
-        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media not in (TSV_RESULTS, NTRIPLES):
-            body = self._read(response, limit=max_bytes)
-            return self._parse(media, body, sparql), False
-        lines: list[bytes] = []
-        cut = False
-        size = 0
-        pending = b""
-        try:
-            for chunk in response.iter_bytes():
-                if time.monotonic() > end:
-                    raise ServerTimeout(f"the SPARQL server at {self.endpoints.query} did not finish its answer "
-                                        "within the time limit")
-                parts = (pending + chunk).split(b"\n")
-                pending = parts.pop()
-                lines.extend(parts)
-                size += len(chunk)
-                if len(lines) > rows + 1 or size > max_bytes:
-                    cut = size > max_bytes
-                    pending = b""
-                    break
-        except httpx.TimeoutException:
-            raise ServerTimeout(f"the SPARQL server at {self.endpoints.query} did not finish its answer "
-                                "within the time limit") from None
-        except httpx.HTTPError as error:
-            raise StoreError(f"the SPARQL server at {self.endpoints.query} broke off its answer: "
-                             f"{shorten(str(error), 200)}") from None
-        finally:
-            response.close()
-        if pending.strip():
-            lines.append(pending)
-        header = 1 if media == TSV_RESULTS and lines and lines[0].startswith(b"?") else 0
-        lines = lines[: header + rows + 1]
-        return self._parse(media, b"\n".join(lines) + b"\n", sparql), cut
+        form = [("query", sparql)]
+        if union and self.endpoints.kind == "oxigraph" and default_graph is None and named_graphs is None:
+            form.append(("union-default-graph", ""))   # Virtuoso's default graph is the union already
+        form += [("default-graph-uri", named_node(g).value) for g in default_graph or []]
+        form += [("named-graph-uri", named_node(g).value) for g in named_graphs or []]
+        if server_timeout is not None and self.endpoints.kind == "virtuoso":
+            form.append(("timeout", str(max(1, int(server_timeout * 1000)))))   # milliseconds
+        return self._send(self.endpoints.query, form, accept=accept, stream=stream, deadline=deadline)
 
     def _parse(self, media: str, body: bytes, sparql: str):
         """pyoxigraph's results for an answer of media type ``media``."""
@@ -357,49 +184,94 @@ class RemoteStore(Store):
 
         try:
             if media in (NTRIPLES, "text/plain", "text/turtle", "application/turtle"):
-                fmt = ox.RdfFormat.N_TRIPLES if media != "text/turtle" else ox.RdfFormat.TURTLE
+                fmt = ox.RdfFormat.TURTLE if media in ("text/turtle", "application/turtle") else ox.RdfFormat.N_TRIPLES
                 return Triples(q.triple for q in ox.parse(body, fmt))
             if media in (JSON_RESULTS, "application/json"):
-                return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-            if media == TSV_RESULTS:
+                return ox.parse_query_results(normalise_json(body), format=ox.QueryResultsFormat.JSON)
+            if media == TSV_RESULTS and self.endpoints.kind == "oxigraph":
                 return ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
-        except SyntaxError as error:
+        except (SyntaxError, ValueError) as error:
             raise StoreError(f"the SPARQL server at {self.endpoints.query} sent a malformed answer: "
-                             f"{shorten(str(error.msg), 200)}") from None
+                             f"{shorten(str(getattr(error, 'msg', error)), 200)}") from None
         if is_update(sparql):
             raise QuerySyntaxError("malformed query: this is an update, not a query")
         raise StoreError(f"the SPARQL server at {self.endpoints.query} answered with {media or 'no media type'}, "
                          "not SPARQL results")
 
-    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
-        """Every quad of the named graphs, or those of ``graph``, streamed in batches."""
-        if graph is None:
-            return self._stream_quads(ALL_QUADS, None)
-        return self._stream_quads(f"SELECT ?s ?p ?o WHERE {{ GRAPH {named_node(graph)} {{ ?s ?p ?o }} }}",
-                                  named_node(graph))
+    # -- reading -------------------------------------------------------------
 
-    def _stream_quads(self, sparql: str, graph: ox.NamedNode | None) -> Iterator[ox.Quad]:
-        response = self._query_request(sparql, accept=TSV_RESULTS, union=False, stream=True)
+    def query(self, sparql: str, *, union_default_graph: bool = False, substitutions=None,
+              default_graph: str | list[str] | None = None, named_graphs: list[str] | None = None):
+        """Run a query on the server; pyoxigraph's result objects (``Triples`` for graphs).
+
+        ``substitutions`` are bound with a ``VALUES`` block
+        (``kg.remote_protocol.bind_values``).
+        """
+        response = self._ask_server(sparql, accept=f"{JSON_RESULTS}, {NTRIPLES};q=0.9", union=union_default_graph,
+                                    default_graph=default_graph, named_graphs=named_graphs,
+                                    substitutions=substitutions)
+        return self._parse(_media(response), response.content, sparql)
+
+    def query_bounded(self, sparql: str, *, rows: int, max_bytes: int, deadline: float,
+                      server_timeout: float | None = None, union_default_graph: bool = False,
+                      default_graph: list[str] | None = None, named_graphs: list[str] | None = None,
+                      substitutions=None):
+        """``(results, cut)``: the answer read only up to ``rows`` + 1 rows or triples and ``max_bytes`` bytes.
+
+        For the web app. Answers of one row a line (the Oxigraph server's TSV,
+        N-Triples) are cut at a line and the connection closed, so the server
+        stops sending; a JSON answer (Virtuoso's SELECT) over ``max_bytes`` is
+        an error. ``deadline`` seconds bound the whole answer, not each read.
+        ``cut`` says the answer was cut at ``max_bytes``.
+        """
+        end = time.monotonic() + deadline
+        accept = BOUNDED_ACCEPT if self.endpoints.kind == "oxigraph" else f"{NTRIPLES}, {JSON_RESULTS};q=0.9"
+        response = self._ask_server(sparql, accept=accept, union=union_default_graph, default_graph=default_graph,
+                                    named_graphs=named_graphs, substitutions=substitutions, stream=True,
+                                    deadline=deadline, server_timeout=server_timeout)
+        media = _media(response)
+        if media not in (TSV_RESULTS, NTRIPLES):
+            return self._parse(media, self._read(response, limit=max_bytes), sparql), False
+        lines: list[bytes] = []
+        size = 0
         try:
-            lines = response.iter_lines()
-            header = next(lines, "")
-            if not header.startswith("?"):
-                raise StoreError(f"the SPARQL server at {self.endpoints.query} did not answer in TSV")
-            while True:
-                batch = list(itertools.islice(lines, BATCH_ROWS))
-                if not batch:
-                    return
-                text = "\n".join([header, *batch]) + "\n"
+            for chunk_lines, chunk_size in _lines(response, end, self.endpoints.query):
+                lines.extend(chunk_lines)
+                size += chunk_size
+                if len(lines) > rows + 1 or size > max_bytes:
+                    break
+        finally:
+            response.close()
+        header = 1 if media == TSV_RESULTS and lines and lines[0].startswith(b"?") else 0
+        return self._parse(media, b"\n".join(lines[: header + rows + 1]) + b"\n", sparql), size > max_bytes
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad of the named graphs, or those of ``graph``, streamed graph by graph in batches."""
+        graphs = self.named_graphs() if graph is None else [graph]
+        for number, name in enumerate(graphs):
+            yield from self._graph_quads(named_node(name), f"g{number}x")
+
+    def _graph_quads(self, graph: ox.NamedNode, prefix: str) -> Iterator[ox.Quad]:
+        """One graph's quads from a CONSTRUCT answered as N-Triples; blank nodes renamed apart per graph."""
+        sparql = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"
+        response = self._ask_server(sparql, accept=NTRIPLES, union=False, stream=True)
+        rename = lambda t: ox.BlankNode(prefix + t.value) if isinstance(t, ox.BlankNode) else t  # noqa: E731
+        try:
+            if _media(response) not in (NTRIPLES, "text/plain"):
+                raise StoreError(f"the SPARQL server at {self.endpoints.query} did not answer in N-Triples")
+            pending: list[bytes] = []
+            for lines, _ in itertools.chain(_lines(response, None, self.endpoints.query), [([], 0)]):
+                pending.extend(lines)
+                if len(pending) < BATCH_LINES and lines:
+                    continue
                 try:
-                    rows = ox.parse_query_results(text.encode("utf-8"), format=ox.QueryResultsFormat.TSV)
+                    parsed = list(ox.parse(b"\n".join(pending) + b"\n", ox.RdfFormat.N_TRIPLES))
                 except SyntaxError as error:
-                    raise StoreError(f"the SPARQL server at {self.endpoints.query} sent a malformed answer: "
-                                     f"{shorten(str(error.msg), 200)}") from None
-                for row in rows:
-                    yield ox.Quad(row["s"], row["p"], row["o"], graph if graph is not None else row["g"])
-        except httpx.HTTPError as error:
-            raise StoreError(f"the SPARQL server at {self.endpoints.query} broke off its answer: "
-                             f"{shorten(str(error), 200)}") from None
+                    raise StoreError(f"the SPARQL server at {self.endpoints.query} sent malformed N-Triples: "
+                                     f"{shorten(error.msg, 200)}") from None
+                pending = []
+                for q in parsed:
+                    yield ox.Quad(rename(q.subject), q.predicate, rename(q.object), graph)
         finally:
             response.close()
 
@@ -415,18 +287,18 @@ class RemoteStore(Store):
         return int(rows[0]["n"].value) if rows else 0
 
     def dump(self, output=None, *, format: Format | str, graph: str | None = None) -> bytes | None:
-        """Write the store (or ``graph``) streamed, as ``Store.dump`` does."""
-        fmt = format if isinstance(format, Format) else Format.from_label(format)
+        """Write the store (or ``graph``), streamed, as ``Store.dump`` does."""
         from kg.namespaces import PREFIXES
 
+        fmt = format if isinstance(format, Format) else Format.from_label(format)
         prefixes = PREFIXES if fmt in (Format.TURTLE, Format.TRIG) else None
         if graph is not None and not self.contains_graph(graph):
             raise PmkgError(f"no graph <{graph}> in the store")
         quads = self.quads(graph)
         items = quads if fmt.keeps_graphs else (q.triple for q in quads)
+        target = str(output) if isinstance(output, (str, os.PathLike)) else output
         try:
-            return ox.serialize(items, None if output is None else str(output) if not hasattr(output, "write")
-                                else output, fmt.ox, prefixes=prefixes)
+            return ox.serialize(items, target, fmt.ox, prefixes=prefixes)
         except OSError as error:
             raise PmkgError(f"cannot write {output}: {error}") from None
 
@@ -439,43 +311,71 @@ class RemoteStore(Store):
         """Send one SPARQL Update request (one transaction on the server)."""
         if self.read_only:
             raise StoreError(f"store {self.url} is open read-only")
-        self._send("POST", self.endpoints.update, content=sparql.encode("utf-8"),
-                   headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+        self._send(self.endpoints.update, [("update", sparql)])
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
-        groups: dict[str, list[str]] = {}
+        """Add quads (of named graphs) in one request."""
+        groups: dict[str, list] = {}
         for quad in quads:
             if isinstance(quad.graph_name, ox.DefaultGraph):
                 raise PmkgError("a store on a SPARQL server keeps every triple in a named graph")
-            groups.setdefault(str(quad.graph_name), []).append(f"{quad.subject} {quad.predicate} {quad.object} .\n")
+            groups.setdefault(quad.graph_name.value, []).append(quad)
         if groups:
-            body = "".join(f"GRAPH {g} {{\n{''.join(lines)}}}\n" for g, lines in groups.items())
-            self.update("INSERT DATA {\n" + body + "}\n")
+            self.update(replace_text(groups, drop=False))
 
     def load(self, source, *, format: Format | str, graph: str | None = None) -> None:
         """Parse ``source`` here and add it to the server in one request."""
+        from kg.store import parse_error
+
         fmt = format if isinstance(format, Format) else Format.from_label(format)
         if graph is None and not fmt.keeps_graphs:
             raise PmkgError("name the graph to load triples into (a store on a SPARQL server has no default graph)")
-        target = None if graph is None else named_node(graph)
+        name = str(source) if isinstance(source, (str, os.PathLike)) else "input"
         try:
-            parsed = ox.parse(path=str(source), format=fmt.ox) if isinstance(source, (str, os.PathLike)) \
-                else ox.parse(source, fmt.ox)
+            parsed = ox.parse(path=name, format=fmt.ox) if name != "input" else ox.parse(source, fmt.ox)
+            target = None if graph is None else named_node(graph)
             quads = [ox.Quad(q.subject, q.predicate, q.object, target or q.graph_name) for q in parsed]
         except SyntaxError as error:
-            from kg.store import parse_error
-            raise parse_error(str(source) if isinstance(source, (str, os.PathLike)) else "input", fmt, error) from None
+            raise parse_error(name, fmt, error) from None
+        except OSError as error:
+            raise PmkgError(f"{name}: cannot read: {error}") from None
         self.add(quads)
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple | ox.Quad]]) -> None:
-        """Replace the graphs in one SPARQL Update request (``DROP SILENT GRAPH`` then ``INSERT DATA``)."""
-        names = {graph: named_node(graph) for graph in graphs}
-        parts = [f"DROP SILENT GRAPH {node} ;\n" for node in names.values()]
-        body = [f"GRAPH {names[g]} {{\n{lines}}}\n" for g, t in graphs.items() if (lines := "".join(sparql_data(t)))]
-        if body:
-            parts.append("INSERT DATA {\n" + "".join(body) + "}\n")
-        if parts:
-            self.update("".join(parts))
+        """Replace the graphs in one SPARQL Update request (``kg.remote_protocol.replace_text``).
+
+        Virtuoso compiles a whole request into one code vector of limited
+        size, so there a request of more than ``VIRTUOSO_REQUEST`` triples
+        (the ontology, a large RDF file) is written graph by graph with the
+        Graph Store Protocol (``PUT``), which Virtuoso does not apply as one
+        transaction; article graphs are far smaller.
+        """
+        graphs = {g: [t.triple if isinstance(t, ox.Quad) else t for t in triples] for g, triples in graphs.items()}
+        if self.endpoints.kind == "virtuoso" and sum(map(len, graphs.values())) > VIRTUOSO_REQUEST:
+            for graph, triples in graphs.items():
+                self._put(graph, triples)
+            return
+        text = replace_text(graphs)
+        if text:
+            self.update(text)
+
+    def _put(self, graph: str, triples: list[ox.Triple]) -> None:
+        """Replace one graph with a Graph Store Protocol PUT (N-Triples)."""
+        if self.read_only:
+            raise StoreError(f"store {self.url} is open read-only")
+        if self._client is None:
+            raise PmkgError("the store is closed")
+        url = self.endpoints.gsp
+        body = ox.serialize(triples, None, ox.RdfFormat.N_TRIPLES)
+        try:
+            response = self._client.put(url, params={"graph": named_node(graph).value}, content=body,
+                                        headers={"Content-Type": NTRIPLES})
+        except httpx.TimeoutException:
+            raise ServerTimeout(f"the SPARQL server at {url} did not answer within {self.timeout:g} s") from None
+        except httpx.HTTPError as error:
+            raise StoreError(f"cannot reach the SPARQL server at {url}: {shorten(str(error), 200)}") from None
+        if response.status_code >= 300:
+            raise self._failure(url, response.status_code, response.text[:65536])
 
     def remove_graph(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH {named_node(graph)}")
@@ -492,3 +392,25 @@ class RemoteStore(Store):
 
     def __repr__(self) -> str:
         return f"<pmkg RemoteStore {self.url}{' read-only' if self.read_only else ''}>"
+
+
+def _media(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _lines(response: httpx.Response, end: float | None, url: str) -> Iterator[tuple[list[bytes], int]]:
+    """The body as (complete lines, bytes read) per chunk; ServerTimeout past ``end`` (time.monotonic)."""
+    pending = b""
+    try:
+        for chunk in response.iter_bytes():
+            if end is not None and time.monotonic() > end:
+                raise ServerTimeout(f"the SPARQL server at {url} did not finish its answer within the time limit")
+            parts = (pending + chunk).split(b"\n")
+            pending = parts.pop()
+            yield parts, len(chunk)
+    except httpx.TimeoutException:
+        raise ServerTimeout(f"the SPARQL server at {url} did not finish its answer within the time limit") from None
+    except httpx.HTTPError as error:
+        raise StoreError(f"the SPARQL server at {url} broke off its answer: {shorten(str(error), 200)}") from None
+    if pending.strip():
+        yield [pending], 0
