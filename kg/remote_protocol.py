@@ -30,9 +30,6 @@ MESSAGE_CHARS = 300
 CHUNK = 400   # triples per operation of an update
 
 
-BOUNDED_ACCEPT = f"{TSV_RESULTS}, {NTRIPLES};q=0.9, {JSON_RESULTS};q=0.8"   # the Oxigraph server's TSV
-
-
 class ServerTimeout(StoreError):
     """The server did not answer within the time limit, or stopped the query at its own limit."""
 
@@ -133,11 +130,30 @@ def bind_values(sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Blank
 _BNODE_ID = re.compile(r"[^A-Za-z0-9_]")
 
 
+_FORM = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def is_graph_query(sparql: str) -> bool:
+    """True for CONSTRUCT and DESCRIBE (answered as N-Triples), False for SELECT, ASK and anything unclear."""
+    from kg.web.query_guard import bare_text
+
+    match = _FORM.match(bare_text(sparql))
+    return bool(match) and match.group(1).upper() in ("CONSTRUCT", "DESCRIBE")
+
+
 def normalise_json(body: bytes) -> bytes:
-    """SPARQL JSON results with blank node labels pyoxigraph reads (Virtuoso sends ``nodeID://b1``)."""
-    if b'"bnode"' not in body:
+    """SPARQL JSON results as pyoxigraph reads them, from Virtuoso's too.
+
+    Virtuoso 7.2 labels blank nodes ``nodeID://b1`` and answers an ASK sent
+    as a form POST as a SELECT of one variable ``__ASK_RETVAL`` (1 or 0).
+    """
+    if b'"bnode"' not in body and b"__ASK_RETVAL" not in body:
         return body
     data = json.loads(body)
+    if (data.get("head") or {}).get("vars") == ["__ASK_RETVAL"]:
+        bindings = (data.get("results") or {}).get("bindings") or [{}]
+        value = (bindings[0].get("__ASK_RETVAL") or {}).get("value", "0")
+        return json.dumps({"head": {}, "boolean": value not in ("0", "false")}).encode("utf-8")
     for row in (data.get("results") or {}).get("bindings") or []:
         for term in row.values():
             if isinstance(term, dict) and term.get("type") == "bnode":
