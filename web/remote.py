@@ -37,9 +37,12 @@ from kg.web.executor import QueryTimeout
 from kg.web.results import execute
 
 PRAGMA = re.compile(r"^\s*DEFINE\b", re.IGNORECASE)
-UNREADABLE_SERVICE = ("this query names SERVICE in a way the endpoint cannot read with certainty; the SPARQL "
-                      "server would make that call from its own network, so the query is refused")
+UNREADABLE_SERVICE = ("this query has the word SERVICE where the endpoint cannot match it to an allowed SERVICE "
+                      "clause it can read (in a string or a comment, say); the SPARQL server would make that call "
+                      "from its own network, so the query is refused")
 PRAGMA_REFUSED = "server pragmas (DEFINE ...) are refused; send a SPARQL 1.1 query"
+UNREADABLE_FROM = ("this query has the word FROM where the endpoint cannot match it to a FROM clause it can read "
+                   "(in a string or a comment, say); the SPARQL server could read it otherwise, so it is refused")
 
 
 class _Late(Exception):
@@ -140,8 +143,9 @@ class RemoteExecutor:
         if PRAGMA.match(query_guard.bare_text(text)):
             return {"ok": False, "error": "refused", "message": PRAGMA_REFUSED}
         union = request["union"]
-        if request.get("check"):
-            verdict = _within(deadline, lambda: self._check(text))
+        services, froms = words(text, SERVICE_WORD), words(text, FROM_WORD)
+        if request.get("check") or services or froms:
+            verdict = _within(deadline, lambda: self._check(text, services, froms))
             if verdict is None:
                 raise late
             if isinstance(verdict, dict):
@@ -159,18 +163,34 @@ class RemoteExecutor:
             answer["truncated"] = True
         return answer
 
-    def _check(self, text: str):
-        """The guard's verdict: QueryInfo to go on, or the refusal to answer."""
+    def _check(self, text: str, services: int, froms: int):
+        """The guard's verdict: QueryInfo to go on, or the refusal to answer.
+
+        ``services`` and ``froms`` count the words SERVICE and FROM anywhere
+        (in strings and comments too, escapes expanded or not): rdflib must
+        have found exactly that many SERVICE clauses and dataset clauses, so
+        no reading of the text by the server can find one rdflib missed.
+        """
         try:
             info = query_guard.check(text, allowlist=self.allowlist, graphs=set(self.graphs()))
         except query_guard.Refused as refusal:
             return {"ok": False, "error": "refused", "message": str(refusal)}
-        if info.needs_network and (info.form is None or "?" in info.services
-                                   or any(s not in self.allowlist for s in info.services)):
+        if services and (info.form is None or len(info.services) != services):
             return {"ok": False, "error": "refused", "message": UNREADABLE_SERVICE}
-        if query_guard.keyword_count(text, query_guard._SERVICE) != len(info.services):
+        if any(service not in self.allowlist for service in info.services):
             return {"ok": False, "error": "refused", "message": UNREADABLE_SERVICE}
+        if froms and (info.form is None or len(info.from_graphs) + len(info.from_named) != froms):
+            return {"ok": False, "error": "refused", "message": UNREADABLE_FROM}
         return info
+
+
+SERVICE_WORD = re.compile(r"(?<![\w?$:/.#\-])SERVICE(?![\w:\-])", re.IGNORECASE)
+FROM_WORD = re.compile(r"(?<![\w?$:/.#\-])FROM(?![\w:\-])", re.IGNORECASE)
+
+
+def words(text: str, word: re.Pattern) -> int:
+    """How often ``word`` appears as a word anywhere in ``text``, as written or with escapes expanded."""
+    return max(len(word.findall(text)), len(word.findall(query_guard.expand_escapes(text))))
 
 
 def _within(deadline: float, work):
