@@ -41,7 +41,7 @@ def is_url(target) -> bool:
 
 @dataclass(frozen=True)
 class Endpoints:
-    kind: str          # "virtuoso" or "oxigraph" (the conventions that gave the URLs)
+    kind: str          # "virtuoso", "oxigraph" or "generic" (the conventions that gave the URLs)
     query: str
     update: str
     gsp: str
@@ -53,13 +53,15 @@ def setting(name: str) -> str | None:
 
 
 def endpoints(url: str, *, with_credentials: bool) -> Endpoints:
-    """The query, update and Graph Store Protocol URLs for the store at ``url``.
+    """The query, update and Graph Store Protocol URLs for the store at ``url``, and the server's kind.
 
-    Virtuoso (a URL ending in ``/sparql``): queries at ``/sparql``, updates at
-    ``/sparql-auth`` with credentials (digest authentication) or ``/sparql``
-    without, the Graph Store at ``/sparql-graph-crud-auth``. Otherwise the
-    Oxigraph server's: ``/query``, ``/update``, ``/store`` under the URL (a URL
-    ending in ``/query`` is read as the Oxigraph server's query endpoint).
+    * ``virtuoso``, a URL ending in ``/sparql``: queries at ``/sparql``,
+      updates at ``/sparql-auth`` with credentials (digest authentication) or
+      ``/sparql`` without, the Graph Store at ``/sparql-graph-crud-auth``;
+    * ``oxigraph``, a URL with no path or ending in ``/query``: the Oxigraph
+      server's ``/query``, ``/update`` and ``/store``;
+    * ``generic``, any other URL: queries and updates at the URL itself.
+
     ``PMKG_STORE_QUERY_URL``, ``PMKG_STORE_UPDATE_URL``, ``PMKG_STORE_GSP_URL``
     and ``PMKG_STORE_AUTH`` (basic or digest) override each.
     """
@@ -75,10 +77,11 @@ def endpoints(url: str, *, with_credentials: bool) -> Endpoints:
         base = path[: -len("/sparql")]
         found = Endpoints("virtuoso", root(path), root(base + ("/sparql-auth" if with_credentials else "/sparql")),
                           root(base + "/sparql-graph-crud-auth"), "digest")
-    else:
-        if path.endswith("/query"):
-            path = path[: -len("/query")]
+    elif path == "" or path.endswith("/query"):
+        path = path[: -len("/query")] if path.endswith("/query") else path
         found = Endpoints("oxigraph", root(path + "/query"), root(path + "/update"), root(path + "/store"), "basic")
+    else:
+        found = Endpoints("generic", root(path), root(path), root(path), "basic")
     auth = (setting("PMKG_STORE_AUTH") or found.auth).lower()
     if auth not in ("basic", "digest"):
         raise StoreError(f"PMKG_STORE_AUTH must be basic or digest, not {auth!r}")

@@ -11,10 +11,11 @@ server, through the same steps as on the embedded store:
   query's deadline;
 * then the rule that has no sandbox to fall back on: the server would make
   a SERVICE call from its own network, where the app's relay cannot hold
-  it, so a query is sent only if every SERVICE in it is read with certainty
-  and is on ``SERVICE_ALLOWLIST``; anything the guard cannot read with
-  certainty that names SERVICE is refused, and so are Virtuoso's
-  ``DEFINE`` pragmas (which can make it fetch documents);
+  it, so a query is sent only if every word SERVICE in its text (strings
+  and comments too, escapes expanded or not) is a SERVICE clause the guard
+  read, on ``SERVICE_ALLOWLIST``, and every word FROM a dataset clause it
+  read (naming a graph of the store); Virtuoso's ``DEFINE`` pragmas (which
+  can make it fetch documents) are refused;
 * ``kg.web.results.execute`` runs it through a ``Bounded`` view of the
   store: the answer is read only up to the row limit and about
   ``RESULT_BYTES`` (then the connection is closed), within the time limit
