@@ -189,8 +189,18 @@ SERVICE_WORD = re.compile(r"(?<![\w?$:/.#\-])SERVICE(?![\w:\-])", re.IGNORECASE)
 FROM_WORD = re.compile(r"(?<![\w?$:/.#\-])FROM(?![\w:\-])", re.IGNORECASE)
 
 
+# The comment lines a query starts with (a saved query's #+ headers): no reader of SPARQL can take them
+# for anything else, as long as they hold no carriage return and no backslash (an escaped line end).
+LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*#[^\r\n\\]*\n)+")
+
+
 def words(text: str, word: re.Pattern) -> int:
-    """How often ``word`` appears as a word anywhere in ``text``, as written or with escapes expanded."""
+    """How often ``word`` appears as a word in ``text`` (as written or with escapes expanded).
+
+    Everything counts, strings and comments too, except the comment lines
+    the query starts with.
+    """
+    text = LEADING_COMMENTS.sub("", text)
     return max(len(word.findall(text)), len(word.findall(query_guard.expand_escapes(text))))
 
 
