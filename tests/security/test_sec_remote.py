@@ -23,7 +23,8 @@ from service_fuzz import queries
 from test_sec_service import Listener, ask, smuggle
 from test_web_server import free_port, wait_until_serving
 
-pytestmark = pytest.mark.skipif(OXIGRAPH_MISSING is not None, reason=str(OXIGRAPH_MISSING))
+pytestmark = pytest.mark.skipif(OXIGRAPH_MISSING is not None,
+                                reason="the oxigraph server is not installed (pip package oxigraph)")
 ARTICLE = os.path.join(os.path.dirname(__file__), "..", "..", "samples", "articles", "02_whatsapp-group-officers-sacked.txt")
 
 
