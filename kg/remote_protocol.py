@@ -1,6 +1,6 @@
 """The SPARQL 1.1 Protocol as pmkg speaks it to a server: endpoints, credentials, messages, request texts.
 
-Used by ``kg.remote_store``; nothing here sends a request. Servers differ,
+Used by ``kg.remote_store``; nothing here sends a request (``lines_of`` reads an answer). Servers differ,
 so what is sent is what every one of them reads: queries and updates as
 HTML-form POSTs (``query=``, ``update=``; Virtuoso 7.2 leaves a direct
 ``application/sparql-query`` body unread), results asked for as SPARQL JSON
@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import pyoxigraph as ox
 
 from kg.errors import QuerySyntaxError, StoreError
@@ -218,3 +220,25 @@ def _graph_blocks(items: list[tuple[ox.NamedNode, ox.Triple]]) -> str:
     for node, t in items:
         blocks.setdefault(str(node), []).append(f"{t.subject} {t.predicate} {t.object} .\n")
     return "".join(f"GRAPH {g} {{\n{''.join(lines)}}}\n" for g, lines in blocks.items())
+
+
+def media_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def lines_of(response: httpx.Response, end: float | None, url: str) -> Iterator[tuple[list[bytes], int]]:
+    """The body as (complete lines, bytes read) per chunk; ServerTimeout past ``end`` (time.monotonic)."""
+    pending = b""
+    try:
+        for chunk in response.iter_bytes():
+            if end is not None and time.monotonic() > end:
+                raise ServerTimeout(f"the SPARQL server at {url} did not finish its answer within the time limit")
+            parts = (pending + chunk).split(b"\n")
+            pending = parts.pop()
+            yield parts, len(chunk)
+    except httpx.TimeoutException:
+        raise ServerTimeout(f"the SPARQL server at {url} did not finish its answer within the time limit") from None
+    except httpx.HTTPError as error:
+        raise StoreError(f"the SPARQL server at {url} broke off its answer: {shorten(str(error), 200)}") from None
+    if pending.strip():
+        yield [pending], 0

@@ -36,7 +36,8 @@ import pyoxigraph as ox
 
 from kg.errors import PmkgError, QuerySyntaxError, StoreError
 from kg.remote_protocol import (JSON_RESULTS, NTRIPLES, TSV_RESULTS, ServerTimeout, Triples, bind_values, endpoints,
-                                is_graph_query, is_url, normalise_json, replace_text, setting, shorten)
+                                is_graph_query, is_url, lines_of, media_type, normalise_json, replace_text, setting,
+                                shorten)
 from kg.store import Format, Store, named_node
 
 __all__ = ["RemoteStore", "ServerTimeout", "is_url"]
@@ -214,7 +215,7 @@ class RemoteStore(Store):
         response = self._ask_server(sparql, accept=accept, union=union_default_graph,
                                     default_graph=default_graph, named_graphs=named_graphs,
                                     substitutions=substitutions)
-        return self._parse(_media(response), response.content, sparql)
+        return self._parse(media_type(response), response.content, sparql)
 
     def query_bounded(self, sparql: str, *, rows: int, max_bytes: int, deadline: float,
                       server_timeout: float | None = None, union_default_graph: bool = False,
@@ -236,13 +237,13 @@ class RemoteStore(Store):
         response = self._ask_server(sparql, accept=accept, union=union_default_graph, default_graph=default_graph,
                                     named_graphs=named_graphs, substitutions=substitutions, stream=True,
                                     deadline=deadline, server_timeout=server_timeout)
-        media = _media(response)
+        media = media_type(response)
         if media not in (TSV_RESULTS, NTRIPLES):
             return self._parse(media, self._read(response, limit=max_bytes), sparql), False
         lines: list[bytes] = []
         size = 0
         try:
-            for chunk_lines, chunk_size in _lines(response, end, self.endpoints.query):
+            for chunk_lines, chunk_size in lines_of(response, end, self.endpoints.query):
                 lines.extend(chunk_lines)
                 size += chunk_size
                 if len(lines) > rows + 1 or size > max_bytes:
@@ -264,10 +265,10 @@ class RemoteStore(Store):
         response = self._ask_server(sparql, accept=NTRIPLES, union=False, stream=True)
         rename = lambda t: ox.BlankNode(prefix + t.value) if isinstance(t, ox.BlankNode) else t  # noqa: E731
         try:
-            if _media(response) not in (NTRIPLES, "text/plain"):
+            if media_type(response) not in (NTRIPLES, "text/plain"):
                 raise StoreError(f"the SPARQL server at {self.endpoints.query} did not answer in N-Triples")
             pending: list[bytes] = []
-            for lines, _ in itertools.chain(_lines(response, None, self.endpoints.query), [([], 0)]):
+            for lines, _ in itertools.chain(lines_of(response, None, self.endpoints.query), [([], 0)]):
                 pending.extend(lines)
                 if len(pending) < BATCH_LINES and lines:
                     continue
@@ -399,25 +400,3 @@ class RemoteStore(Store):
 
     def __repr__(self) -> str:
         return f"<pmkg RemoteStore {self.url}{' read-only' if self.read_only else ''}>"
-
-
-def _media(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-def _lines(response: httpx.Response, end: float | None, url: str) -> Iterator[tuple[list[bytes], int]]:
-    """The body as (complete lines, bytes read) per chunk; ServerTimeout past ``end`` (time.monotonic)."""
-    pending = b""
-    try:
-        for chunk in response.iter_bytes():
-            if end is not None and time.monotonic() > end:
-                raise ServerTimeout(f"the SPARQL server at {url} did not finish its answer within the time limit")
-            parts = (pending + chunk).split(b"\n")
-            pending = parts.pop()
-            yield parts, len(chunk)
-    except httpx.TimeoutException:
-        raise ServerTimeout(f"the SPARQL server at {url} did not finish its answer within the time limit") from None
-    except httpx.HTTPError as error:
-        raise StoreError(f"the SPARQL server at {url} broke off its answer: {shorten(str(error), 200)}") from None
-    if pending.strip():
-        yield [pending], 0
