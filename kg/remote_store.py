@@ -45,6 +45,9 @@ __all__ = ["RemoteStore", "ServerTimeout", "is_url"]
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 BATCH_LINES = 20_000
+# The graphs a new Virtuoso database holds (its RDF views, the LDP vocabulary, its URIQA data)
+VIRTUOSO_GRAPHS = frozenset({"http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
+                             "http://localuriqaserver/sparql"})
 VIRTUOSO_REQUEST = 1000   # triples in one update request to Virtuoso (see replace_graphs)
 
 
@@ -284,8 +287,10 @@ class RemoteStore(Store):
             response.close()
 
     def named_graphs(self) -> list[str]:
+        """The named graphs of the store, sorted (on Virtuoso, without the graphs of its own)."""
         rows = self.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")   # Virtuoso: DISTINCT is slow
-        return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+        own = VIRTUOSO_GRAPHS if self.endpoints.kind == "virtuoso" else ()
+        return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode) and row["g"].value not in own)
 
     def contains_graph(self, graph: str) -> bool:
         return bool(self.query(f"ASK {{ GRAPH {named_node(graph)} {{ ?s ?p ?o }} }}"))
@@ -376,14 +381,16 @@ class RemoteStore(Store):
         url = self.endpoints.gsp
         body = ox.serialize(triples, None, ox.RdfFormat.N_TRIPLES)
         try:
-            response = self._client.put(url, params={"graph": named_node(graph).value}, content=body,
-                                        headers={"Content-Type": NTRIPLES})
+            request = self._client.build_request("PUT", url, params={"graph": named_node(graph).value}, content=body,
+                                                 headers={"Content-Type": NTRIPLES})
+            response = self._client.send(request, stream=True)
         except httpx.TimeoutException:
             raise ServerTimeout(f"the SPARQL server at {url} did not answer within {self.timeout:g} s") from None
         except httpx.HTTPError as error:
             raise StoreError(f"cannot reach the SPARQL server at {url}: {shorten(str(error), 200)}") from None
+        text = self._read(response, limit=64 * 1024, cut=True).decode("utf-8", "replace")
         if response.status_code >= 300:
-            raise self._failure(url, response.status_code, response.text[:65536])
+            raise self._failure(url, response.status_code, text)
 
     def remove_graph(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH {named_node(graph)}")
