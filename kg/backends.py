@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
+from kg.config import is_url
 from kg.namespaces import ONTOLOGY_GRAPH
-from kg.remote_store import RemoteStore, is_url
 from kg.store import Store
 
 Target = Path | str
@@ -21,6 +21,8 @@ Target = Path | str
 def open_store(target: Target, *, read_only: bool = False, wait: float | None = None, **options) -> Store:
     """The store at ``target``: a folder (must exist) or a SPARQL server."""
     if is_url(target):
+        from kg.remote_store import RemoteStore   # httpx is imported only for a server
+
         return RemoteStore(str(target), read_only=read_only)
     return Store(target, read_only=read_only, wait=wait, **options)
 
@@ -28,6 +30,8 @@ def open_store(target: Target, *, read_only: bool = False, wait: float | None = 
 def create_store(target: Target, *, wait: float | None = None) -> Store:
     """Create the store (or upgrade its ontology, shapes and reference data) and return it open."""
     if is_url(target):
+        from kg.remote_store import RemoteStore
+
         return RemoteStore.create(str(target))
     return Store.create(target, wait=wait)
 
@@ -35,6 +39,8 @@ def create_store(target: Target, *, wait: float | None = None) -> Store:
 def store_exists(target: Target) -> bool:
     """True if ``target`` is a folder that exists, or a server that holds the ontology graph."""
     if is_url(target):
+        from kg.remote_store import RemoteStore
+
         with RemoteStore(str(target), read_only=True) as store:
             return store.contains_graph(ONTOLOGY_GRAPH)
     return Path(target).exists()

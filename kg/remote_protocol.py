@@ -36,11 +36,6 @@ class ServerTimeout(StoreError):
     """The server did not answer within the time limit, or stopped the query at its own limit."""
 
 
-def is_url(target) -> bool:
-    """True if ``target`` names a SPARQL server (an http(s) URL) rather than a store folder."""
-    return isinstance(target, str) and target.lower().startswith(("http://", "https://"))
-
-
 @dataclass(frozen=True)
 class Endpoints:
     kind: str          # "virtuoso", "oxigraph" or "generic" (the conventions that gave the URLs)

@@ -34,9 +34,10 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 
+from kg.config import is_url
 from kg.errors import PmkgError, QuerySyntaxError, StoreError
 from kg.remote_protocol import (JSON_RESULTS, NTRIPLES, TSV_RESULTS, ServerTimeout, Triples, bind_values, endpoints,
-                                is_graph_query, is_url, lines_of, media_type, normalise_json, replace_text, setting,
+                                is_graph_query, lines_of, media_type, normalise_json, replace_text, setting,
                                 shorten)
 from kg.store import Format, Store, named_node
 

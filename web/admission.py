@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from flask import current_app, request
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
-from kg.remote_store import is_url
+from kg.config import is_url
 from kg.web.executor import Executor
 
 _lock = threading.Lock()

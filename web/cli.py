@@ -37,7 +37,7 @@ def serve(store_dir: Path, host: str, port: int):
     import waitress
 
     from kg.backends import store_exists
-    from kg.remote_store import is_url
+    from kg.config import is_url
     from kg.store import is_store
     from kg.web import create_app
 

@@ -22,7 +22,7 @@ from kg.cases.write import CASE_LINK_PREFIX, CASE_LINKS_GRAPH, CASES_GRAPH, deci
 from kg.errors import PmkgError
 from kg.namespaces import sparql_prefixes
 from kg.backends import STORE, STORE_HELP, open_store
-from kg.remote_store import is_url
+from kg.config import is_url
 from kg.store import Store
 
 STATUSES = ("proposed", "accepted", "rejected")

@@ -27,7 +27,7 @@ from kg.link.client import SparqlClient
 from kg.link.reconcile import (DEFAULT_THRESHOLD, SEARCHES, WIKIDATA_ENDPOINT, reconcile, to_link,
                                people_to_link)
 from kg.backends import STORE, STORE_HELP, open_store
-from kg.remote_store import is_url
+from kg.config import is_url
 
 CACHE_FOLDER = "link-cache"
 
