@@ -158,7 +158,7 @@ class RemoteStore(Store):
                         chunks.append(chunk[: len(chunk) - (size - limit)])
                         break
                     raise StoreError(f"the answer of the SPARQL server at {response.request.url} is larger than "
-                                     f"{limit} bytes (PMKG_STORE_MAX_BYTES)")
+                                     f"the limit of {limit} bytes; ask for less (LIMIT) or raise the limit")
                 chunks.append(chunk)
         except httpx.TimeoutException:
             raise ServerTimeout(f"the SPARQL server at {response.request.url} did not finish its answer "
