@@ -17,6 +17,7 @@ from kg.errors import PmkgError
 from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
 from kg.reference import REFERENCE_GRAPH
 from kg import lock
+from kg.backends import STORE, STORE_HELP, create_store, local_folder, open_store, store_exists
 from kg.store import SHAPES_GRAPH, Format, Store, named_node
 from kg.cases import refresh as refresh_cases
 from kg.cases.cli import cases
@@ -53,10 +54,10 @@ def store_option(function):
     return click.option(
         "--store",
         "store_dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=STORE,
         default=config.store_path,
         show_default="$PMKG_STORE or ./pmkg-data",
-        help="Store folder.",
+        help=STORE_HELP,
     )(function)
 
 
@@ -93,8 +94,8 @@ def main():
 @wait_option
 def init(store_dir: Path, wait: float):
     """Create a store (or upgrade its ontology) and load the ontology and shapes."""
-    existed = store_dir.exists()
-    with Store.create(store_dir, wait=wait) as store:
+    existed = store_exists(store_dir)
+    with create_store(store_dir, wait=wait) as store:
         onto = len(list(store.quads(ONTOLOGY_GRAPH)))
         shapes = len(list(store.quads(SHAPES_GRAPH)))
         reference = len(list(store.quads(REFERENCE_GRAPH)))
@@ -159,8 +160,9 @@ def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, schedu
         raise click.UsageError("give --workers or --dask, not both")
     dask = DaskSettings(scheduler, dask_timeout, dask_in_flight) if scheduler is not None else None
 
-    if not store_dir.exists():
-        Store.create(store_dir, wait=wait).close()
+    archive_dir = local_folder(store_dir, "reading web pages (their WARC archive)") if urls else None
+    if not store_exists(store_dir):
+        create_store(store_dir, wait=wait).close()
         click.echo(f"created store {store_dir}", err=True)
     stdin = Path("-") in paths
     paths = tuple(p for p in paths if p != Path("-"))
@@ -172,14 +174,14 @@ def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, schedu
     def report_failure(path: Path, reason: str) -> None:
         (bar.write if bar is not None else lambda m: click.echo(m, err=True))(f"skipped: {reason}")
 
-    with Store(store_dir, wait=wait) as store:
+    with open_store(store_dir, wait=wait) as store:
         report = run_ingest(store, paths, graph=graph, workers=workers, dask=dask, on_failure=report_failure,
                             progress=(lambda done: bar.update(1)) if bar is not None else None)
         problems = report.failed + (report.articles.skipped + report.articles.failed if report.articles else 0)
         if stdin:
             problems += _ingest_stdin(store)
         if urls:
-            problems += run_urls(store, store_dir, urls)
+            problems += run_urls(store, archive_dir, urls)
         store.flush()
     if bar is not None:
         bar.close()
@@ -268,10 +270,10 @@ def query(store_dir: Path, wait: float, fmt: str, query_file):
     CONSTRUCT and DESCRIBE print Turtle.
     """
     text = query_file.read()
-    with Store(store_dir, read_only=True, wait=wait) as store:
+    with open_store(store_dir, read_only=True, wait=wait) as store:
         results = store.query(text, union_default_graph=True)
         out = sys.stdout.buffer
-        if isinstance(results, ox.QueryTriples):
+        if not isinstance(results, (ox.QuerySolutions, ox.QueryBoolean)):  # triples
             ox.serialize(results, out, ox.RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES)
         elif fmt == "table":
             out.write(render_table(results).encode("utf-8"))
@@ -330,7 +332,7 @@ def export(store_dir: Path, wait: float, fmt: str, graph: str | None, output: Pa
     (triples, entities per class, links to Wikidata and data.police.uk,
     licence, last modified) is written beside the file.
     """
-    with Store(store_dir, read_only=True, wait=wait) as store:
+    with open_store(store_dir, read_only=True, wait=wait) as store:
         if output is None:
             store.dump(sys.stdout.buffer, format=fmt, graph=graph)
             sys.stdout.buffer.flush()
@@ -372,7 +374,7 @@ def validate(store_dir: Path, wait: float, files: tuple[Path, ...]):
         if not result.conforms:
             sys.exit(1)
         return
-    with Store(store_dir, read_only=True, wait=wait) as store:
+    with open_store(store_dir, read_only=True, wait=wait) as store:
         results = validate_store(store, skip={SHAPES_GRAPH, ONTOLOGY_GRAPH})
     failing = [(graph, result) for graph, result in results if not result.conforms]
     for graph, result in failing:
@@ -418,11 +420,12 @@ def search_command(store_dir: Path, wait: float, rebuild: bool, limit: int, text
     """Search the store's full-text index for TEXT (officers, forces and bodies, cases, articles)."""
     from kg import search
 
+    folder = local_folder(store_dir, "the search index")
     if rebuild:
-        with Store(store_dir, read_only=True, wait=wait) as store:
+        with open_store(store_dir, read_only=True, wait=wait) as store:
             click.echo(f"indexed {search.rebuild(store)} document(s)")
     if text or not rebuild:
-        for hit in search.search(search.index_path(store_dir), text, limit):
+        for hit in search.search(search.index_path(folder), text, limit):
             title = search.plain(hit.title)[0]
             click.echo(f"{hit.kind}\t{title}\t{hit.detail}\t<{hit.iri}>")
 

@@ -6,9 +6,15 @@ from pathlib import Path
 DEFAULT_STORE = "pmkg-data"
 
 
-def store_path() -> Path:
-    """The store folder: ``$PMKG_STORE`` if set, else ``./pmkg-data``."""
-    return Path(os.environ.get("PMKG_STORE") or DEFAULT_STORE)
+def is_url(target) -> bool:
+    """True if ``target`` names a SPARQL server (an http(s) URL) rather than a store folder."""
+    return isinstance(target, str) and target.lower().startswith(("http://", "https://"))
+
+
+def store_path() -> Path | str:
+    """The store: ``$PMKG_STORE`` if set, else ``./pmkg-data``; a SPARQL server's http(s) URL stays a string."""
+    value = os.environ.get("PMKG_STORE") or DEFAULT_STORE
+    return value if is_url(value) else Path(value)
 
 
 def contact() -> str | None:

@@ -5,6 +5,8 @@
 #   - a virtual environment in .venv with the pinned Python packages of requirements.lock
 #   - the web page's browser libraries (YASGUI, Chart.js) and, for the browser test, axe-core, in node_modules, from package-lock.json (npm ci)
 #   - Debian's Chromium and the fonts the browser test uses (Playwright drives /usr/bin/chromium)
+#   - Debian's Virtuoso (virtuoso-opensource), a SPARQL server the tests of a store on a server start;
+#     optional: where it cannot be installed, those tests are skipped and say why
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +23,16 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
     echo "setup: installing ${apt_packages[*]} with apt-get" >&2
     $sudo apt-get update -q
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${apt_packages[@]}"
+fi
+
+if ! command -v virtuoso-t >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+    echo "setup: installing virtuoso-opensource with apt-get (optional)" >&2
+    install_virtuoso() { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends virtuoso-opensource; }
+    if ! install_virtuoso && ! { $sudo apt-get update -q && install_virtuoso; }; then
+        echo "setup: could not install virtuoso-opensource; the tests against Virtuoso will be skipped" >&2
+    fi
 fi
 
 python=${PYTHON:-python3}

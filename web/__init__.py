@@ -13,7 +13,10 @@ Settings:
     The store folder; None means ``$PMKG_STORE`` or ``./pmkg-data``. The app
     opens it read-only, serves an in-memory snapshot of it and closes it, so
     ``pmkg ingest`` can still write; the snapshot is refreshed when the folder
-    changes.
+    changes. An ``http(s)://`` URL names a SPARQL 1.1 server holding the
+    store: each query is then sent there under the same guard and limits
+    (``kg.web.remote``), and the named graphs are read again every
+    ``STORE_CHECK_INTERVAL`` seconds.
 ``QUERY_TIMEOUT``
     Seconds a query may run (default 10). The query is cancelled at the limit
     and the client gets a 503. A client may ask for less with ``timeout=``.

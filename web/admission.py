@@ -44,18 +44,27 @@ from dataclasses import dataclass, field
 from flask import current_app, request
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
+from kg.config import is_url
 from kg.web.executor import Executor
 
 _lock = threading.Lock()
 PRUNE_AT = 10_000  # forget idle clients with a full budget once this many are known
 
 
-def executor() -> Executor:
+def executor() -> Executor:  # or kg.web.remote.RemoteExecutor, its stand-in for a server
     """This process's executor for the app (created on first use, again after a fork)."""
     with _lock:
         current = current_app.extensions.get("pmkg.executor")
         if current is None or current.owner != os.getpid():
             config = current_app.config
+            if is_url(config["STORE"]):   # a SPARQL server: queries go there (kg.web.remote)
+                from kg.web.remote import RemoteExecutor
+
+                current = RemoteExecutor(config["STORE"], size=config["QUERY_WORKERS"],
+                                         check_interval=config["STORE_CHECK_INTERVAL"],
+                                         allowlist=config["SERVICE_ALLOWLIST"], result_bytes=int(config["RESULT_BYTES"]))
+                current_app.extensions["pmkg.executor"] = current
+                return current
             current = Executor(
                 config["STORE"], size=config["QUERY_WORKERS"], check_interval=config["STORE_CHECK_INTERVAL"],
                 allowlist=config["SERVICE_ALLOWLIST"], memory=int(config["QUERY_MEMORY_MB"]) * 1024 * 1024,

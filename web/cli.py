@@ -11,11 +11,12 @@ from pathlib import Path
 import click
 
 from kg import config
+from kg.backends import STORE, STORE_HELP
 
 
 @click.command()
-@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=config.store_path,
-              show_default="$PMKG_STORE or ./pmkg-data", help="Store folder.")
+@click.option("--store", "store_dir", type=STORE, default=config.store_path,
+              show_default="$PMKG_STORE or ./pmkg-data", help=STORE_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="Port to listen on.")
 def serve(store_dir: Path, host: str, port: int):
@@ -35,10 +36,16 @@ def serve(store_dir: Path, host: str, port: int):
     """
     import waitress
 
+    from kg.backends import store_exists
+    from kg.config import is_url
     from kg.store import is_store
     from kg.web import create_app
 
-    if not is_store(store_dir):
+    if is_url(store_dir):
+        if not store_exists(store_dir):
+            raise click.ClickException(f"the SPARQL server at {store_dir} holds no pmkg store; "
+                                       f"create one with `pmkg init --store {store_dir}`")
+    elif not is_store(store_dir):
         raise click.ClickException(f"no store at {store_dir}; create one with `pmkg init --store {store_dir}`")
     try:
         app = create_app({"STORE": str(store_dir)})

@@ -21,6 +21,8 @@ from kg import config
 from kg.cases.write import CASE_LINK_PREFIX, CASE_LINKS_GRAPH, CASES_GRAPH, decide, refresh
 from kg.errors import PmkgError
 from kg.namespaces import sparql_prefixes
+from kg.backends import STORE, STORE_HELP, open_store
+from kg.config import is_url
 from kg.store import Store
 
 STATUSES = ("proposed", "accepted", "rejected")
@@ -51,9 +53,9 @@ class CasesGroup(click.Group):
 
 
 def _store_option(function):
-    return click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+    return click.option("--store", "store_dir", type=STORE,
                         default=config.store_path, show_default="$PMKG_STORE or ./pmkg-data",
-                        help="Store folder.")(function)
+                        help=STORE_HELP)(function)
 
 
 def _short(term: ox.NamedNode | ox.Literal | None) -> str:
@@ -61,9 +63,9 @@ def _short(term: ox.NamedNode | ox.Literal | None) -> str:
 
 
 def _open(store_dir: Path, read_only: bool = False) -> Store:
-    if not store_dir.exists():
+    if not is_url(store_dir) and not store_dir.exists():
         raise PmkgError(f"{store_dir}: no store here (create one with `pmkg init`)")
-    return Store(store_dir, read_only=read_only)
+    return open_store(store_dir, read_only=read_only)
 
 
 @click.group(cls=CasesGroup, invoke_without_command=True)

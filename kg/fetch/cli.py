@@ -54,7 +54,8 @@ def run_urls(store: Store, store_dir: Path, urls: list[str], *, delay: float | N
 
 @click.command()
 @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=config.store_path,
-              show_default="$PMKG_STORE or ./pmkg-data", help="Store folder.")
+              show_default="$PMKG_STORE or ./pmkg-data",
+              help="Store folder (it keeps the feed state and the WARC archive, so not a server's URL).")
 @click.option("--filter/--all", "use_filter", default=False, show_default=True,
               help="Read only items whose title or summary has a police-misconduct word (see --words).")
 @click.option("--words", "words_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -73,6 +74,9 @@ def follow(store_dir: Path, use_filter: bool, words_file: Path | None, feeds: tu
     if bad:
         raise click.UsageError(f"{bad[0]}: a feed is an http:// or https:// address")
     words = load_words(words_file) if use_filter or words_file else None
+    if str(store_dir).lower().startswith(("http:/", "https:/")):
+        raise click.UsageError("pmkg follow keeps its feed state and WARC archive in a store folder; "
+                               "give --store a folder, not a SPARQL server's URL")
     if not store_dir.exists():
         Store.create(store_dir).close()
         click.echo(f"created store {store_dir}", err=True)

@@ -26,9 +26,15 @@ from kg.link.cases import reconcile_cases
 from kg.link.client import SparqlClient
 from kg.link.reconcile import (DEFAULT_THRESHOLD, SEARCHES, WIKIDATA_ENDPOINT, reconcile, to_link,
                                people_to_link)
-from kg.store import Store
+from kg.backends import STORE, STORE_HELP, open_store
+from kg.config import is_url
 
 CACHE_FOLDER = "link-cache"
+
+
+def _cache_folder(store_dir) -> Path:
+    """STORE/link-cache; for a store on a SPARQL server, ./pmkg-link-cache (use --cache to choose)."""
+    return Path("pmkg-link-cache") if is_url(store_dir) else Path(store_dir) / CACHE_FOLDER
 
 
 class LinkGroup(click.Group):
@@ -42,8 +48,8 @@ class LinkGroup(click.Group):
 
 
 def _store_option(default):
-    return click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=default,
-                        show_default="$PMKG_STORE or ./pmkg-data" if default else None, help="Store folder.")
+    return click.option("--store", "store_dir", type=STORE, default=default,
+                        show_default="$PMKG_STORE or ./pmkg-data" if default else None, help=STORE_HELP)
 
 
 def _by_option(function):
@@ -95,12 +101,12 @@ def link(ctx: click.Context, store_dir: Path, endpoint: str, offline: bool, refr
     if review:
         _review(store_dir, status)
         return
-    client_options = dict(cache_dir=cache_dir or store_dir / CACHE_FOLDER, offline=offline, refresh=refresh,
+    client_options = dict(cache_dir=cache_dir or _cache_folder(store_dir), offline=offline, refresh=refresh,
                           min_interval=min_interval, timeout=timeout, contact=contact)
     if link_cases:
         _link_cases(store_dir, endpoint, threshold, client_options)
         return
-    with Store(store_dir, read_only=True) as store:
+    with open_store(store_dir, read_only=True) as store:
         people = people_to_link(store)
     with SparqlClient(endpoint, **client_options) as client:
         outcomes = reconcile(people, client, threshold=threshold, search=search)
@@ -126,7 +132,7 @@ def _propose(store_dir: Path, outcomes: list, endpoint: str) -> tuple[set[str], 
     """Add the proposals of a run to the links graph; the keys added, and (best candidate, result) per outcome."""
     at = model.now()
     proposals = [to_link(s, endpoint=endpoint, at=at) for o in outcomes for s in o.proposed]
-    with Store(store_dir) as store:
+    with open_store(store_dir) as store:
         added = {item.key for item in model.add_links(store, proposals)}
         existing = {item.key: item.status for item in model.read_links(store)}
         store.flush()
@@ -147,7 +153,7 @@ def _propose(store_dir: Path, outcomes: list, endpoint: str) -> tuple[set[str], 
 
 
 def _link_cases(store_dir: Path, endpoint: str, threshold: float, client_options: dict) -> None:
-    with Store(store_dir, read_only=True) as store:
+    with open_store(store_dir, read_only=True) as store:
         found = cases_to_link(store)
     with SparqlClient(endpoint, **client_options) as client:
         outcomes = reconcile_cases(found, client, threshold=threshold)
@@ -171,7 +177,7 @@ def _link_cases(store_dir: Path, endpoint: str, threshold: float, client_options
 
 
 def _review(store_dir: Path, status: str) -> None:
-    with Store(store_dir, read_only=True) as store:
+    with open_store(store_dir, read_only=True) as store:
         found = [item for item in model.read_links(store) if status == "all" or item.status == status]
     if not found:
         click.echo(f"no {'' if status == 'all' else status + ' '}links")
@@ -185,7 +191,7 @@ def _review(store_dir: Path, status: str) -> None:
 
 
 def _decide(store_dir: Path | None, link_id: str, status: str, by: str) -> None:
-    with Store(store_dir or _group_store(), read_only=False) as store:
+    with open_store(store_dir or _group_store(), read_only=False) as store:
         item = model.decide(store, link_id, status, by=by)
         store.flush()
     click.echo(f"{status} link {item.id}: {item.entity_name or item.entity} ="
@@ -223,7 +229,7 @@ def add(entity: str, target: str, by: str, store_dir: Path | None):
     agent, at = model.person_agent(by), model.now()
     new = model.Link(entity=entity, target=target, status="accepted", by=agent, by_label=by.strip(), at=at,
                      created_by=agent, created_by_label=by.strip(), created_at=at)
-    with Store(store_dir or _group_store()) as store:
+    with open_store(store_dir or _group_store()) as store:
         if not store.query("ASK { GRAPH ?g { ?e ?p ?o } }", substitutions={"e": _node(entity)}):
             raise PmkgError(f"nothing in the store is about <{entity}>")
         if not model.add_links(store, [new]):
