@@ -9,6 +9,7 @@ read the same articles.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,7 +52,7 @@ VIRTUOSO_ENV = {"PMKG_STORE_USER": VIRTUOSO_USER, "PMKG_STORE_PASSWORD": VIRTUOS
 def _ingested(url: str, env: dict) -> None:
     result = pmkg("init", "--store", url, env=env)
     assert result.exit_code == 0, result.output
-    assert "loaded 1971 ontology triples" in result.output
+    assert re.search(r"loaded [1-9][0-9]* ontology triples", result.output), result.output
     result = pmkg("ingest", "--store", url, "--quiet", *ARTICLES, env=env)
     assert result.exit_code == 0, result.output
     assert "articles: 2 read, 0 skipped, 0 failed" in result.output
