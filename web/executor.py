@@ -21,8 +21,11 @@ snapshot was taken (the fork shares it copy-on-write), talking over a pipe:
   an allowlisted SERVICE is then run again by a federating worker. The check
   only chooses the message and the pool: whatever it concludes, a query
   cannot reach an address that is not on the allowlist.
-* the snapshot is reloaded when the store folder changes (checked at most
-  every ``check_interval`` seconds); workers of an older snapshot are retired.
+* when the store folder changes (checked at most every ``check_interval``
+  seconds), the snapshot is brought up to date in the background while
+  queries go on (``kg.web.snapshot``: only the changed graphs where the
+  store's change log tells them); workers forked from an older state are
+  retired as they finish, queries in flight finish on the data they started on.
 
 Where the kernel refuses a network namespace no worker is started and queries
 are answered 503, unless the operator set ``require_isolation=False``.
@@ -46,6 +49,9 @@ from kg.store import Store
 from kg.web import sandbox
 from kg.web.relay import Relay, hosts_file, targets
 from kg.web.results import execute
+from kg.web.snapshot import Snapshots, store_signature
+
+__all__ = ["Busy", "Executor", "QueryTimeout", "WorkerFailed", "load_snapshot", "store_signature"]
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +68,6 @@ class Busy(PmkgError):
 
 class WorkerFailed(PmkgError):
     """The worker died while running the query (e.g. out of memory), or could not be started."""
-
-
-def store_signature(path: Path) -> tuple | None:
-    """Changes whenever the store folder's files change; None if it cannot be read now."""
-    try:
-        stats = [os.stat(path)] + [entry.stat() for entry in os.scandir(path)]
-    except OSError:
-        return None
-    return (len(stats), max(s.st_mtime_ns for s in stats), sum(s.st_size for s in stats))
 
 
 def load_snapshot(path: Path) -> Store:
@@ -200,12 +197,8 @@ class Executor:
         self.require_isolation = require_isolation
         self.owner = os.getpid()
         self._lock = threading.Condition()
-        self._refreshing = threading.Lock()
-        self._snapshot: Store | None = None
-        self._graphs: frozenset[str] = frozenset()
-        self._signature = None
-        self._generation = 0
-        self._checked = 0.0
+        self.snapshots = Snapshots(self.path, check_interval=self.check_interval, fork_lock=self._lock,
+                                   on_switch=self._retire)
         self._idle: list[Worker] = []
         self._busy: set[Worker] = set()
         self._warned = False
@@ -226,38 +219,25 @@ class Executor:
     # -- the snapshot --------------------------------------------------------
 
     def refresh(self, *, force: bool = False) -> None:
-        """Reload the snapshot if the store changed (checked at most every check_interval s)."""
-        now = time.monotonic()
-        if not force and self._snapshot is not None and now - self._checked < self.check_interval:
-            return
-        if not self._refreshing.acquire(blocking=self._snapshot is None):
-            return  # another request is reloading; use the current snapshot meanwhile
-        try:
-            self._checked = time.monotonic()
-            signature = store_signature(self.path)
-            if self._snapshot is not None and (signature is None or signature == self._signature):
-                return
-            try:
-                snapshot = load_snapshot(self.path)
-            except StoreError:
-                if self._snapshot is None:
-                    raise
-                return  # in use by a writer: keep serving the last snapshot, try again later
-            graphs = frozenset(snapshot.named_graphs())
-            with self._lock:
-                self._snapshot, self._graphs, self._signature = snapshot, graphs, signature
-                self._generation += 1
-                stale, self._idle = self._idle, []
-                self._lock.notify_all()
-            for worker in stale:
-                worker.kill()
-        finally:
-            self._refreshing.release()
+        """Bring the snapshot up to date: in the background when due, or now and waiting if ``force``."""
+        if force:
+            self.snapshots.refresh(wait=True)
+        else:
+            self.snapshots.poll()
+
+    def _retire(self) -> None:
+        """After the snapshot changed: wake waiting requests, stop idle workers of an older state."""
+        with self._lock:
+            stale = [w for w in self._idle if w.generation != self.snapshots.generation]
+            self._idle = [w for w in self._idle if w not in stale]
+            self._lock.notify_all()
+        for worker in stale:
+            worker.kill()
 
     def graphs(self) -> frozenset[str]:
         """The named graphs of the current snapshot."""
         self.refresh()
-        return self._graphs
+        return self.snapshots.graphs
 
     # -- running queries -----------------------------------------------------
 
@@ -303,7 +283,7 @@ class Executor:
         with self._lock:
             while True:
                 for worker in self._idle:
-                    if worker.federating == federating and worker.generation == self._generation:
+                    if worker.federating == federating and worker.generation == self.snapshots.generation:
                         self._idle.remove(worker)
                         self._busy.add(worker)
                         return worker
@@ -319,7 +299,7 @@ class Executor:
 
     def _start(self, federating: bool) -> Worker:
         """Fork a worker (call with the lock held); refuse one the kernel would not sandbox."""
-        worker = Worker(self._snapshot, self._generation, federating, self._sandbox,
+        worker = Worker(self.snapshots.store, self.snapshots.generation, federating, self._sandbox,
                         self._relay if federating else None)
         if not worker.isolated:
             if self.require_isolation or federating:
@@ -343,7 +323,7 @@ class Executor:
     def _release(self, worker: Worker, healthy: bool) -> None:
         with self._lock:
             self._busy.discard(worker)
-            keep = healthy and worker.generation == self._generation
+            keep = healthy and worker.generation == self.snapshots.generation
             if keep:
                 self._idle.append(worker)
                 self._trim()
@@ -367,4 +347,4 @@ class Executor:
     def current_snapshot(self) -> Store:
         """The in-memory snapshot now served (loaded if needed)."""
         self.refresh()
-        return self._snapshot
+        return self.snapshots.store
