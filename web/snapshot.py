@@ -153,7 +153,7 @@ class Snapshots:
             return  # in use by a writer: keep serving this snapshot, try again later
         try:
             position, changed = changelog.read(self.path, self._position)
-            if self.store is None or changed is None:
+            if self.store is None or not changed:  # not told, or changed outside pmkg's writers
                 self._replace(disk.snapshot(), signature, position)
                 return
             fresh = {g: (disk.graph_quads(g), g is None or disk.contains_graph(g)) for g in changed}
