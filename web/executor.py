@@ -199,6 +199,7 @@ class Executor:
         self._lock = threading.Condition()
         self.snapshots = Snapshots(self.path, check_interval=self.check_interval, fork_lock=self._lock,
                                    on_switch=self._retire)
+        self._serving = 0  # the oldest snapshot generation whose workers may take queries
         self._idle: list[Worker] = []
         self._busy: set[Worker] = set()
         self._warned = False
@@ -226,10 +227,26 @@ class Executor:
             self.snapshots.poll()
 
     def _retire(self) -> None:
-        """After the snapshot changed: wake waiting requests, stop idle workers of an older state."""
+        """After the snapshot changed: fork workers of the new state, then switch to them.
+
+        Until the switch, requests keep using the idle workers of the old
+        state, so none waits for a fork; from the switch on, only workers
+        forked from the new state run queries and the old idle ones stop.
+        """
         with self._lock:
-            stale = [w for w in self._idle if w.generation != self.snapshots.generation]
-            self._idle = [w for w in self._idle if w not in stale]
+            wanted = [w.federating for w in self._idle if w.generation < self.snapshots.generation]
+        for federating in wanted[:self.size]:
+            with self._lock:
+                try:
+                    self._idle.append(self._start(federating))
+                except WorkerFailed as error:
+                    log.warning("could not fork a query worker ahead of time: %s", error)
+                    break
+        with self._lock:
+            self._serving = self.snapshots.generation
+            stale = [w for w in self._idle if w.generation < self._serving]
+            self._idle = [w for w in self._idle if w.generation >= self._serving]
+            self._trim()
             self._lock.notify_all()
         for worker in stale:
             worker.kill()
@@ -283,7 +300,7 @@ class Executor:
         with self._lock:
             while True:
                 for worker in self._idle:
-                    if worker.federating == federating and worker.generation == self.snapshots.generation:
+                    if worker.federating == federating and worker.generation >= self._serving:
                         self._idle.remove(worker)
                         self._busy.add(worker)
                         return worker
@@ -313,9 +330,9 @@ class Executor:
         return worker
 
     def _trim(self) -> None:
-        """Keep at most ``size`` idle workers of each kind (call with the lock held)."""
+        """Keep at most ``size`` idle workers of each kind, the newest (call with the lock held)."""
         for federating in (False, True):
-            kind = [w for w in self._idle if w.federating == federating]
+            kind = sorted((w for w in self._idle if w.federating == federating), key=lambda w: -w.generation)
             for worker in kind[self.size:]:
                 self._idle.remove(worker)
                 worker.kill()
@@ -323,7 +340,7 @@ class Executor:
     def _release(self, worker: Worker, healthy: bool) -> None:
         with self._lock:
             self._busy.discard(worker)
-            keep = healthy and worker.generation == self.snapshots.generation
+            keep = healthy and worker.generation >= self._serving
             if keep:
                 self._idle.append(worker)
                 self._trim()
