@@ -148,10 +148,20 @@ class System:
                                     f"GRAPH ?g {{ ?s ?p ?o }} }}")
         return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
 
-    def round(self, article: Path, graphs: list[str]) -> dict:
-        """Ingest ``article`` while timing the cheap query; ``graphs``: the articles ingested so far, this one last."""
-        latencies: list[float] = []
+    def idle(self, seconds: float = 5.0) -> None:
+        """The cheap query's latency with no ingest running: the machine's noise floor."""
         stop = threading.Event()
+        latencies = self.load(stop)
+        time.sleep(seconds)
+        stop.set()
+        self.thread.join()
+        ordered = sorted(latencies)
+        self.floor = (statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.99)] * 1000)
+        print(f"[{self.name}] idle: p50 {self.floor[0]:.1f} ms p99 {self.floor[1]:.1f} ms", flush=True)
+
+    def load(self, stop: threading.Event) -> list[float]:
+        """Start sending the cheap query until ``stop``; the latencies arrive in the returned list."""
+        latencies: list[float] = []
 
         def one():
             try:
@@ -172,8 +182,14 @@ class System:
             for query in sent:
                 query.join(120)
 
-        thread = threading.Thread(target=client, daemon=True)
-        thread.start()
+        self.thread = threading.Thread(target=client, daemon=True)
+        self.thread.start()
+        return latencies
+
+    def round(self, article: Path, graphs: list[str]) -> dict:
+        """Ingest ``article`` while timing the cheap query; ``graphs``: the articles ingested so far, this one last."""
+        stop = threading.Event()
+        latencies = self.load(stop)
         started = time.perf_counter()
         ingest = subprocess.run(self.command + ["ingest", "--store", str(self.store), str(article)],
                                 env=self.env, capture_output=True, text=True)
@@ -189,7 +205,7 @@ class System:
         seen = time.perf_counter()
         time.sleep(1.0)
         stop.set()
-        thread.join()
+        self.thread.join()
         ordered = sorted(latencies)
         result = {
             "ingest_s": done - started, "visible_s": seen - done, "queries": len(ordered),
@@ -230,11 +246,12 @@ def table(systems: list[System]) -> None:
         for number, r in enumerate(system.rounds, 1):
             print(f"| {system.name} | {number} | {r['ingest_s']:.1f} | {r['visible_s']:.2f} | {r['queries']} | "
                   f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.0f} | {r['rss_mb']:.0f} |")
-    print("\n| system | p50 ms (median) | p99 ms (worst) | visible s (worst) | RSS MB first -> last |")
-    print("|---|---|---|---|---|")
+    print("\n| system | idle p50 / p99 ms | p50 ms (median) | p99 ms (worst) | visible s (worst) | RSS MB first -> last |")
+    print("|---|---|---|---|---|---|")
     for system in systems:
         rounds = system.rounds
-        print(f"| {system.name} | {statistics.median(r['p50_ms'] for r in rounds):.1f} | "
+        print(f"| {system.name} | {system.floor[0]:.1f} / {system.floor[1]:.1f} | "
+              f"{statistics.median(r['p50_ms'] for r in rounds):.1f} | "
               f"{max(r['p99_ms'] for r in rounds):.1f} | {max(r['visible_s'] for r in rounds):.2f} | "
               f"{rounds[0]['rss_mb']:.0f} -> {rounds[-1]['rss_mb']:.0f} |")
 
@@ -263,6 +280,8 @@ def main() -> None:
         if args.baseline:
             systems.append(System("baseline", args.baseline.resolve(), work, data))
             print(f"baseline: the pmkg checkout at {args.baseline}", flush=True)
+        for system in systems:
+            system.idle()
         for number, article in enumerate(articles, 1):
             for system in systems:  # interleaved: each round runs on every system
                 system.round(article, graphs[:number])
