@@ -21,8 +21,8 @@ snapshot was taken (the fork shares it copy-on-write), talking over a pipe:
   an allowlisted SERVICE is then run again by a federating worker. The check
   only chooses the message and the pool: whatever it concludes, a query
   cannot reach an address that is not on the allowlist.
-* when the store folder changes (checked at most every ``check_interval``
-  seconds), the snapshot is brought up to date in the background while
+* when the store folder changes (checked every ``check_interval`` seconds
+  by a background thread), the snapshot is brought up to date in the background while
   queries go on (``kg.web.snapshot``: only the changed graphs where the
   store's change log tells them); workers forked from an older state are
   retired as they finish, queries in flight finish on the data they started on.
@@ -187,7 +187,7 @@ class Executor:
     queries where the kernel refuses a network namespace.
     """
 
-    def __init__(self, path: str | Path, *, size: int = 4, check_interval: float = 2.0,
+    def __init__(self, path: str | Path, *, size: int = 4, check_interval: float = 1.0,
                  allowlist: list[str] | None = None, memory: int = 0, result_bytes: int = 0,
                  service_timeout: float = 10.0, service_bytes: int = 16 * 1024 * 1024,
                  require_isolation: bool = True):
@@ -220,7 +220,11 @@ class Executor:
     # -- the snapshot --------------------------------------------------------
 
     def refresh(self, *, force: bool = False) -> None:
-        """Bring the snapshot up to date: in the background when due, or now and waiting if ``force``."""
+        """Bring the snapshot up to date now, waiting for it, if ``force``; else only load the first one.
+
+        Changes are otherwise picked up by the snapshot's watcher thread,
+        every ``check_interval`` seconds, while queries go on.
+        """
         if force:
             self.snapshots.refresh(wait=True)
         else:
@@ -350,6 +354,7 @@ class Executor:
 
     def close(self) -> None:
         """Stop every worker (the app's end; workers also exit when their pipe closes)."""
+        self.snapshots.close()
         with self._lock:
             workers, self._idle = self._idle + list(self._busy), []
             self._busy.clear()

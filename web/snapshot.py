@@ -3,9 +3,9 @@
 Queries run on an in-memory copy of the store (about 2-5x faster than the
 on-disk store for the heavier saved queries), shared copy-on-write with the
 query workers forked from the app (``kg.web.executor``). When the store
-folder changes (checked at most every ``check_interval`` seconds, from a
-request), a background thread brings the snapshot up to date while requests
-keep being answered:
+folder changes (checked every ``check_interval`` seconds, in the background,
+by a thread started with the first request), that thread brings the snapshot
+up to date while requests keep being answered from it:
 
 * **only the changed graphs**: every write through ``kg.store.Store`` notes
   the graphs it changes in the store's change log (``kg.changelog``). The
@@ -23,10 +23,10 @@ keep being answered:
   quads were replaced in place (``compact_at`` of the snapshot's size), to
   give that memory back: the store (or the snapshot, to compact it) is
   copied through an N-Quads file that pyoxigraph writes and reads without
-  holding the GIL, and the new copy replaces the old one at once. (A
-  RocksDB checkpoint would let the store go sooner, but one taken from a
-  read-only opening leaves out what is still in the write-ahead log.) The old copy is freed when
-  the last request using it ends (``live_snapshots`` counts them).
+  holding the GIL, and the new copy replaces the old one at once. The old
+  copy is freed when the last request using it ends (``live_snapshots``
+  counts them). (A RocksDB checkpoint would release the store sooner, but
+  one taken from a read-only opening leaves out the write-ahead log.)
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ import gc
 import logging
 import os
 import threading
-import time
 import weakref
 from pathlib import Path
 
@@ -100,6 +99,7 @@ class Snapshots:
         self._on_switch = on_switch
         self._refreshing = threading.Lock()
         self._starting = threading.Lock()
+        self._closed = threading.Event()
         self._thread: threading.Thread | None = None
         self.store: Store | None = None
         self.graphs: frozenset[str] = frozenset()
@@ -108,35 +108,34 @@ class Snapshots:
         self._position = None
         self._size = 0
         self._churn = 0
-        self._checked = 0.0
 
     def poll(self) -> None:
-        """From a request: load the first snapshot now; later, start a background refresh when due."""
+        """From a request: load the first snapshot now; make sure the watcher thread runs."""
         if self.store is None:
             self.refresh(wait=True)
-            return
-        now = time.monotonic()
-        if now - self._checked < self.check_interval:
-            return
         with self._starting:
-            if now - self._checked < self.check_interval or (self._thread and self._thread.is_alive()):
+            if self._closed.is_set() or (self._thread is not None and self._thread.is_alive()):
                 return
-            self._checked = now
-            self._thread = threading.Thread(target=self._background, name="pmkg-snapshot", daemon=True)
+            self._thread = threading.Thread(target=self._watch, name="pmkg-snapshot", daemon=True)
             self._thread.start()
 
-    def _background(self) -> None:
-        try:
-            self.refresh()
-        except Exception:  # noqa: BLE001 - a failed refresh keeps the old snapshot; the next poll tries again
-            log.exception("the snapshot could not be refreshed; still serving the previous one")
+    def _watch(self) -> None:
+        """Every ``check_interval`` seconds, bring the snapshot up to date (until ``close``)."""
+        while not self._closed.wait(self.check_interval):
+            try:
+                self.refresh()
+            except Exception:  # noqa: BLE001 - a failed refresh keeps the old snapshot; the next one tries again
+                log.exception("the snapshot could not be refreshed; still serving the previous one")
+
+    def close(self) -> None:
+        """Stop the watcher thread (the snapshot stays readable)."""
+        self._closed.set()
 
     def refresh(self, *, wait: bool = False) -> None:
         """Bring the snapshot up to date (``wait``: even if another refresh must finish first)."""
         if not self._refreshing.acquire(blocking=wait or self.store is None):
             return
         try:
-            self._checked = time.monotonic()
             self._update()
         finally:
             self._refreshing.release()
