@@ -199,3 +199,15 @@ def test_a_damaged_or_restarted_change_log_means_everything_changed(store_path):
     changelog.record(store_path, [NEW])  # an over-long log is started again, under a new id
     assert log.stat().st_size < 200
     assert changelog.read(store_path, position)[1] is None
+
+
+def test_a_change_log_naming_no_iri_gets_a_whole_new_copy(executor, store_path):
+    from kg import changelog
+
+    before = executor.current_snapshot()
+    with Store(store_path) as writer:
+        writer.replace_graph(NEW, article())
+    with open(store_path / changelog.LOG, "a", encoding="utf-8") as log:
+        log.write('["not an IRI"]\n')
+    executor.refresh(force=True)
+    assert sees_new(executor) and executor.current_snapshot() is not before

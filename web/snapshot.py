@@ -41,7 +41,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import changelog
-from kg.errors import StoreError
+from kg.errors import PmkgError, StoreError
 from kg.store import Store, memory_copy
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ class Snapshots:
 
     def _watch(self) -> None:
         """Every ``check_interval`` seconds, bring the snapshot up to date (until ``close``)."""
-        while not self._closed.wait(self.check_interval):
+        while not self._closed.wait(max(self.check_interval, 0.05)):
             try:
                 self.refresh()
             except Exception:  # noqa: BLE001 - a failed refresh keeps the old snapshot; the next one tries again
@@ -155,7 +155,11 @@ class Snapshots:
             if self.store is None or not changed:  # not told, or changed outside pmkg's writers
                 self._replace(disk.snapshot(), signature, position)
                 return
-            fresh = {g: (disk.graph_quads(g), g is None or disk.contains_graph(g)) for g in changed}
+            try:
+                fresh = {g: (disk.graph_quads(g), g is None or disk.contains_graph(g)) for g in changed}
+            except PmkgError:  # a name in the log that is not an IRI: it cannot be trusted
+                self._replace(disk.snapshot(), signature, position)
+                return
         finally:
             disk.close()
         with self._fork_lock:
