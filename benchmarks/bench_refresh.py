@@ -107,6 +107,7 @@ class System:
 
     def __init__(self, name: str, checkout: Path | None, work: Path, data: Path):
         self.name = name
+        self.work = work  # the working folder of its processes: `python -m kg` must not find this checkout's kg
         self.command, self.env = python_for(checkout, work / f"shim-{name}")
         self.store = work / f"store-{name}"
         if self.store.exists():
@@ -119,7 +120,7 @@ class System:
         self.log = open(work / f"serve-{name}.log", "w")
         self.process = subprocess.Popen(
             self.command + ["serve", "--store", str(self.store), "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True, cwd=work)
         deadline = time.monotonic() + 600
         while True:
             try:
@@ -192,7 +193,7 @@ class System:
         latencies = self.load(stop)
         started = time.perf_counter()
         ingest = subprocess.run(self.command + ["ingest", "--store", str(self.store), str(article)],
-                                env=self.env, capture_output=True, text=True)
+                                env=self.env, capture_output=True, text=True, cwd=self.work)
         done = time.perf_counter()
         if ingest.returncode != 0:
             stop.set()
@@ -232,7 +233,7 @@ def article_graphs(articles: list[Path], work: Path) -> list[str]:
     graphs = []
     for article in articles:
         subprocess.run([sys.executable, "-m", "kg", "ingest", "--store", str(scratch), str(article)],
-                       check=True, capture_output=True)
+                       check=True, capture_output=True, cwd=work)
         with Store(scratch, read_only=True) as store:
             new = [g for g in store.named_graphs() if g.startswith(ARTICLE_PREFIX) and g not in graphs]
         graphs.append(new[0])

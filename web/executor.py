@@ -117,7 +117,12 @@ def _sandbox(theirs, federating: bool, sandbox_settings: dict) -> list:
 
 
 class Worker:
-    """One forked worker process and the app's end of its pipe."""
+    """One forked worker process and the app's end of its pipe.
+
+    Forked in ``__init__`` (under the pool's lock: never from a snapshot being
+    changed); ``handshake`` then waits for it to report its sandbox, without
+    the lock, so other requests go on while the kernel sets the worker up.
+    """
 
     def __init__(self, store: Store, generation: int, federating: bool, sandbox_settings: dict,
                  relay: Relay | None):
@@ -142,15 +147,23 @@ class Worker:
         self.pid = pid
         self.conn = ours
         self.status: int | None = None
-        if not ours.poll(10):
+        self.isolated = False
+
+    def handshake(self) -> None:
+        """Wait (10 s at most) for the worker's report on its sandbox; take its relay sockets."""
+        if not self.conn.poll(10):
             self.kill()
             raise WorkerFailed("a query worker did not start")
-        self.isolated = ours.recv()
-        if federating and self.isolated:
-            with socket.fromfd(ours.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as channel:
-                channel.settimeout(10)
-                _, fds, _, _ = socket.recv_fds(channel, 1, len(relay.addresses()))
-            relay.attach(self, [socket.socket(fileno=fd) for fd in fds])
+        try:
+            self.isolated = self.conn.recv()
+            if self.federating and self.isolated:
+                with socket.fromfd(self.conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as channel:
+                    channel.settimeout(10)
+                    _, fds, _, _ = socket.recv_fds(channel, 1, len(self.relay.addresses()))
+                self.relay.attach(self, [socket.socket(fileno=fd) for fd in fds])
+        except (EOFError, OSError):
+            self.kill()
+            raise WorkerFailed("a query worker did not start") from None
 
     def kill(self) -> None:
         try:
@@ -241,11 +254,14 @@ class Executor:
             wanted = [w.federating for w in self._idle if w.generation < self.snapshots.generation]
         for federating in wanted[:self.size]:
             with self._lock:
-                try:
-                    self._idle.append(self._start(federating))
-                except WorkerFailed as error:
-                    log.warning("could not fork a query worker ahead of time: %s", error)
-                    break
+                worker = self._fork(federating)
+            try:
+                self._ready(worker)
+            except WorkerFailed as error:
+                log.warning("could not fork a query worker ahead of time: %s", error)
+                break
+            with self._lock:
+                self._idle.append(worker)
         with self._lock:
             self._serving = self.snapshots.generation
             stale = [w for w in self._idle if w.generation < self._serving]
@@ -309,21 +325,32 @@ class Executor:
                         self._busy.add(worker)
                         return worker
                 if sum(1 for w in self._busy if w.federating == federating) < self.size:
-                    worker = self._start(federating)
+                    worker = self._fork(federating)
                     self._busy.add(worker)
                     self._trim()
-                    return worker
+                    break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise Busy("all query workers are busy; try again shortly")
                 self._lock.wait(remaining)
+        try:
+            return self._ready(worker)
+        except WorkerFailed:
+            with self._lock:
+                self._busy.discard(worker)
+                self._lock.notify_all()
+            raise
 
-    def _start(self, federating: bool) -> Worker:
-        """Fork a worker (call with the lock held); refuse one the kernel would not sandbox."""
-        worker = Worker(self.snapshots.store, self.snapshots.generation, federating, self._sandbox,
-                        self._relay if federating else None)
+    def _fork(self, federating: bool) -> Worker:
+        """Fork a worker from the current snapshot (call with the lock held)."""
+        return Worker(self.snapshots.store, self.snapshots.generation, federating, self._sandbox,
+                      self._relay if federating else None)
+
+    def _ready(self, worker: Worker) -> Worker:
+        """Wait for a forked worker to start (without the lock); refuse one the kernel would not sandbox."""
+        worker.handshake()
         if not worker.isolated:
-            if self.require_isolation or federating:
+            if self.require_isolation or worker.federating:
                 worker.kill()
                 raise WorkerFailed("query workers cannot be cut off from the network on this machine "
                                    "(the kernel refuses network namespaces), so no query is run")

@@ -164,9 +164,12 @@ class Snapshots:
             disk.close()
         with self._fork_lock:
             target = self.store._open()
+            graphs = set(self.graphs)
             for graph, (quads, exists) in fresh.items():
                 self._churn += _sync_graph(target, graph, quads, exists)
-            self.graphs = frozenset(self.store.named_graphs())
+                if graph is not None:
+                    (graphs.add if exists else graphs.discard)(graph)
+            self.graphs = frozenset(graphs)
             self._signature, self._position = signature, position
             self.generation += 1
         self._on_switch()
