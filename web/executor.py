@@ -377,7 +377,10 @@ class Executor:
                 self._trim()
             self._lock.notify_all()
         if not keep:
-            worker.kill()
+            if healthy:  # only of an older snapshot: the answer need not wait for the process to end
+                threading.Thread(target=worker.kill, name="pmkg-retire", daemon=True).start()
+            else:
+                worker.kill()
 
     def close(self) -> None:
         """Stop every worker (the app's end; workers also exit when their pipe closes)."""
