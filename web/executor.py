@@ -44,7 +44,7 @@ import time
 from multiprocessing import Pipe
 from pathlib import Path
 
-from kg.errors import PmkgError, StoreError
+from kg.errors import PmkgError
 from kg.store import Store
 from kg.web import sandbox
 from kg.web.relay import Relay, hosts_file, targets
