@@ -211,3 +211,18 @@ def test_a_change_log_naming_no_iri_gets_a_whole_new_copy(executor, store_path):
         log.write('["not an IRI"]\n')
     executor.refresh(force=True)
     assert sees_new(executor) and executor.current_snapshot() is not before
+
+
+def test_after_many_quads_replaced_in_place_the_snapshot_is_copied_afresh(executor, store_path):
+    """pyoxigraph keeps replaced quads in memory; past ``compact_at`` of the snapshot a new copy gives them back."""
+    from kg.web.snapshot import live_snapshots
+
+    before = executor.current_snapshot()
+    executor.snapshots.compact_at = 0.001  # a few quads are already too many
+    with Store(store_path) as writer:
+        writer.replace_graph(NEW, article(20))
+    executor.refresh(force=True)
+    assert sees_new(executor) and executor.current_snapshot() is not before
+    assert len(list(executor.current_snapshot().quads(NEW))) == 20
+    del before
+    assert live_snapshots() == 1
