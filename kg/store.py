@@ -440,10 +440,13 @@ def _graph_key(node) -> str | None:
 def memory_copy(source: ox.Store) -> Store:
     """A new in-memory Store with every quad of ``source``, copied without holding the GIL for long."""
     copy = Store()
-    with tempfile.TemporaryDirectory(prefix="pmkg-copy-") as folder:
-        dump = os.path.join(folder, "all.nq")
-        source.dump(dump, ox.RdfFormat.N_QUADS)
-        copy._store.load(path=dump, format=ox.RdfFormat.N_QUADS)
+    try:
+        with tempfile.TemporaryDirectory(prefix="pmkg-copy-") as folder:
+            dump = os.path.join(folder, "all.nq")
+            source.dump(dump, ox.RdfFormat.N_QUADS)
+            copy._store.load(path=dump, format=ox.RdfFormat.N_QUADS)
+    except OSError as error:  # e.g. the temporary folder is full
+        raise StoreError(f"cannot copy the store into memory: {error}") from None
     return copy
 
 
