@@ -8,7 +8,9 @@ store in use waits for it up to a deadline, then gets a clear ``StoreError``
 (never pyoxigraph's undefined behaviour).
 
 Named graphs are IRI strings. Every write is one pyoxigraph transaction, so
-readers (in the same process) see either the state before or after it.
+readers (in the same process) see either the state before or after it. Each
+write first notes the graphs it changes in the store's change log
+(``kg.changelog``), so the web app can update only those in its snapshot.
 
 Known limit: pyoxigraph stores literals of the derived integer types
 (xsd:nonNegativeInteger, xsd:positiveInteger, xsd:int, ...) as xsd:integer
@@ -19,13 +21,15 @@ from __future__ import annotations
 
 import enum
 import itertools
+import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from kg import lock, resources
+from kg import changelog, lock, resources
 from kg.errors import PmkgError, QuerySyntaxError, RdfSyntaxError, StoreError
 from kg.namespaces import GRAPH, ONTOLOGY_GRAPH, PREFIXES
 
@@ -295,21 +299,34 @@ class Store:
             yield data
 
     def snapshot(self) -> Store:
-        """An in-memory copy of the whole dataset, for fast read-heavy serving."""
-        copy = Store()
-        copy._store.bulk_extend(self.quads())  # keeps blank node identifiers
-        return copy
+        """An in-memory copy of the whole dataset, for fast read-heavy serving.
+
+        Copied through a temporary N-Quads file, which pyoxigraph writes and
+        reads without holding the GIL: the app's other threads keep answering
+        meanwhile. Blank node identifiers are kept.
+        """
+        return memory_copy(self._open())
+
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
+        """The quads of exactly one graph (None: the default graph)."""
+        return list(self._open().quads_for_pattern(None, None, None, _graph_node(graph)))
 
     # -- writing -----------------------------------------------------------
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in one transaction."""
-        self._writable().extend(quads)
+        quads = list(quads)
+        graphs = {_graph_key(q.graph_name) for q in quads}
+        self._writable(None if changelog.ALL in graphs else graphs).extend(quads)
 
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL update; the whole request is one transaction."""
+    def update(self, sparql: str, *, graphs: Iterable[str] | None = None) -> None:
+        """Run a SPARQL update; the whole request is one transaction.
+
+        ``graphs``: the only graphs the update changes, for the change log
+        (None: it may change any).
+        """
         try:
-            self._writable().update(sparql)
+            self._writable(graphs).update(sparql)
         except SyntaxError as error:
             raise QuerySyntaxError(f"malformed update: {error.msg}") from None
 
@@ -325,7 +342,9 @@ class Store:
         Triples of a triple format go into ``graph`` (the default graph if None).
         """
         fmt = _format(format)
-        store = self._writable()
+        # only these formats cannot name other graphs than ``graph``
+        triples_only = fmt in (Format.TURTLE, Format.NTRIPLES, Format.RDFXML)
+        store = self._writable([graph] if triples_only else None)
         args = {"format": fmt.ox, "to_graph": _graph_node(graph)}
         name = "input"
         if isinstance(source, (str, Path)):
@@ -364,11 +383,11 @@ class Store:
         if body:
             parts.append("INSERT DATA {\n" + "".join(body) + "}\n")
         if parts:
-            self.update("".join(parts))
+            self.update("".join(parts), graphs=list(graphs))
 
     def remove_graph(self, graph: str) -> None:
         """Delete a named graph and its content (one transaction)."""
-        self._writable().remove_graph(named_node(graph))
+        self._writable([graph]).remove_graph(named_node(graph))
 
     def flush(self) -> None:
         if self.path is not None and not self.read_only:
@@ -401,10 +420,34 @@ class Store:
             raise PmkgError("the store is closed")
         return self._store
 
-    def _writable(self) -> ox.Store:
+    def _writable(self, graphs: Iterable[str | None] | None = None) -> ox.Store:
+        """The database, for a write to ``graphs`` (None: any), noted first in the change log."""
         if self.read_only:
             raise StoreError(f"store {self.path} is open read-only")
-        return self._open()
+        store = self._open()
+        if self.path is not None:
+            changelog.record(self.path, graphs)
+        return store
+
+
+def _graph_key(node) -> str | None:
+    """A quad's graph as the change log names it (None: default graph; ALL for a blank node)."""
+    if isinstance(node, ox.DefaultGraph):
+        return None
+    return node.value if isinstance(node, ox.NamedNode) else changelog.ALL
+
+
+def memory_copy(source: ox.Store) -> Store:
+    """A new in-memory Store with every quad of ``source``, copied without holding the GIL for long."""
+    copy = Store()
+    try:
+        with tempfile.TemporaryDirectory(prefix="pmkg-copy-") as folder:
+            dump = os.path.join(folder, "all.nq")
+            source.dump(dump, ox.RdfFormat.N_QUADS)
+            copy._store.load(path=dump, format=ox.RdfFormat.N_QUADS)
+    except OSError as error:  # e.g. the temporary folder is full
+        raise StoreError(f"cannot copy the store into memory: {error}") from None
+    return copy
 
 
 def _read_turtle(path: Path) -> list[ox.Triple]:

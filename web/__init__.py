@@ -84,7 +84,9 @@ Settings:
     waitress's event loop before a thread sees them, so slow or idle
     connections hold no thread.
 ``STORE_CHECK_INTERVAL``
-    Seconds between checks of the store folder for changes (default 2).
+    Seconds between checks of the store folder for changes (default 1), made
+    by a background thread: a change is read into the snapshot while queries
+    go on (``kg.web.snapshot``).
 ``DOCS_DIR``
     The folder the ontology documentation is generated into on first request
     (``kg.docs.build``); None means ``docs`` in the instance folder.
@@ -158,7 +160,7 @@ DEFAULTS = {
     "SERVER_THREADS": 32,
     "CONNECTION_LIMIT": 1000,
     "CHANNEL_TIMEOUT": 30,
-    "STORE_CHECK_INTERVAL": 2,
+    "STORE_CHECK_INTERVAL": 1,
     "WIKIDATA_ENDPOINT": "https://query.wikidata.org/sparql",
     "DOCS_DIR": None,         # where the ontology docs are generated; None means <instance folder>/docs
     "NODE_MODULES": None,     # where the npm packages are; None means node_modules in the repository

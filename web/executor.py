@@ -21,8 +21,11 @@ snapshot was taken (the fork shares it copy-on-write), talking over a pipe:
   an allowlisted SERVICE is then run again by a federating worker. The check
   only chooses the message and the pool: whatever it concludes, a query
   cannot reach an address that is not on the allowlist.
-* the snapshot is reloaded when the store folder changes (checked at most
-  every ``check_interval`` seconds); workers of an older snapshot are retired.
+* when the store folder changes (checked every ``check_interval`` seconds
+  by a background thread), the snapshot is brought up to date in the background while
+  queries go on (``kg.web.snapshot``: only the changed graphs where the
+  store's change log tells them); workers forked from an older state are
+  retired as they finish, queries in flight finish on the data they started on.
 
 Where the kernel refuses a network namespace no worker is started and queries
 are answered 503, unless the operator set ``require_isolation=False``.
@@ -41,11 +44,14 @@ import time
 from multiprocessing import Pipe
 from pathlib import Path
 
-from kg.errors import PmkgError, StoreError
+from kg.errors import PmkgError
 from kg.store import Store
 from kg.web import sandbox
 from kg.web.relay import Relay, hosts_file, targets
 from kg.web.results import execute
+from kg.web.snapshot import Snapshots, store_signature
+
+__all__ = ["Busy", "Executor", "QueryTimeout", "WorkerFailed", "load_snapshot", "store_signature"]
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +68,6 @@ class Busy(PmkgError):
 
 class WorkerFailed(PmkgError):
     """The worker died while running the query (e.g. out of memory), or could not be started."""
-
-
-def store_signature(path: Path) -> tuple | None:
-    """Changes whenever the store folder's files change; None if it cannot be read now."""
-    try:
-        stats = [os.stat(path)] + [entry.stat() for entry in os.scandir(path)]
-    except OSError:
-        return None
-    return (len(stats), max(s.st_mtime_ns for s in stats), sum(s.st_size for s in stats))
 
 
 def load_snapshot(path: Path) -> Store:
@@ -120,7 +117,12 @@ def _sandbox(theirs, federating: bool, sandbox_settings: dict) -> list:
 
 
 class Worker:
-    """One forked worker process and the app's end of its pipe."""
+    """One forked worker process and the app's end of its pipe.
+
+    Forked in ``__init__`` (under the pool's lock: never from a snapshot being
+    changed); ``handshake`` then waits for it to report its sandbox, without
+    the lock, so other requests go on while the kernel sets the worker up.
+    """
 
     def __init__(self, store: Store, generation: int, federating: bool, sandbox_settings: dict,
                  relay: Relay | None):
@@ -145,15 +147,23 @@ class Worker:
         self.pid = pid
         self.conn = ours
         self.status: int | None = None
-        if not ours.poll(10):
+        self.isolated = False
+
+    def handshake(self) -> None:
+        """Wait (10 s at most) for the worker's report on its sandbox; take its relay sockets."""
+        if not self.conn.poll(10):
             self.kill()
             raise WorkerFailed("a query worker did not start")
-        self.isolated = ours.recv()
-        if federating and self.isolated:
-            with socket.fromfd(ours.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as channel:
-                channel.settimeout(10)
-                _, fds, _, _ = socket.recv_fds(channel, 1, len(relay.addresses()))
-            relay.attach(self, [socket.socket(fileno=fd) for fd in fds])
+        try:
+            self.isolated = self.conn.recv()
+            if self.federating and self.isolated:
+                with socket.fromfd(self.conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as channel:
+                    channel.settimeout(10)
+                    _, fds, _, _ = socket.recv_fds(channel, 1, len(self.relay.addresses()))
+                self.relay.attach(self, [socket.socket(fileno=fd) for fd in fds])
+        except (EOFError, OSError):
+            self.kill()
+            raise WorkerFailed("a query worker did not start") from None
 
     def kill(self) -> None:
         try:
@@ -190,7 +200,7 @@ class Executor:
     queries where the kernel refuses a network namespace.
     """
 
-    def __init__(self, path: str | Path, *, size: int = 4, check_interval: float = 2.0,
+    def __init__(self, path: str | Path, *, size: int = 4, check_interval: float = 1.0,
                  allowlist: list[str] | None = None, memory: int = 0, result_bytes: int = 0,
                  service_timeout: float = 10.0, service_bytes: int = 16 * 1024 * 1024,
                  require_isolation: bool = True):
@@ -200,12 +210,9 @@ class Executor:
         self.require_isolation = require_isolation
         self.owner = os.getpid()
         self._lock = threading.Condition()
-        self._refreshing = threading.Lock()
-        self._snapshot: Store | None = None
-        self._graphs: frozenset[str] = frozenset()
-        self._signature = None
-        self._generation = 0
-        self._checked = 0.0
+        self.snapshots = Snapshots(self.path, check_interval=self.check_interval, fork_lock=self._lock,
+                                   on_switch=self._retire)
+        self._serving = 0  # the oldest snapshot generation whose workers may take queries
         self._idle: list[Worker] = []
         self._busy: set[Worker] = set()
         self._warned = False
@@ -226,38 +233,48 @@ class Executor:
     # -- the snapshot --------------------------------------------------------
 
     def refresh(self, *, force: bool = False) -> None:
-        """Reload the snapshot if the store changed (checked at most every check_interval s)."""
-        now = time.monotonic()
-        if not force and self._snapshot is not None and now - self._checked < self.check_interval:
-            return
-        if not self._refreshing.acquire(blocking=self._snapshot is None):
-            return  # another request is reloading; use the current snapshot meanwhile
-        try:
-            self._checked = time.monotonic()
-            signature = store_signature(self.path)
-            if self._snapshot is not None and (signature is None or signature == self._signature):
-                return
-            try:
-                snapshot = load_snapshot(self.path)
-            except StoreError:
-                if self._snapshot is None:
-                    raise
-                return  # in use by a writer: keep serving the last snapshot, try again later
-            graphs = frozenset(snapshot.named_graphs())
+        """Bring the snapshot up to date now, waiting for it, if ``force``; else only load the first one.
+
+        Changes are otherwise picked up by the snapshot's watcher thread,
+        every ``check_interval`` seconds, while queries go on.
+        """
+        if force:
+            self.snapshots.refresh(wait=True)
+        else:
+            self.snapshots.poll()
+
+    def _retire(self) -> None:
+        """After the snapshot changed: fork workers of the new state, then switch to them.
+
+        Until the switch, requests keep using the idle workers of the old
+        state, so none waits for a fork; from the switch on, only workers
+        forked from the new state run queries and the old idle ones stop.
+        """
+        with self._lock:
+            wanted = [w.federating for w in self._idle if w.generation < self.snapshots.generation]
+        for federating in wanted[:self.size]:
             with self._lock:
-                self._snapshot, self._graphs, self._signature = snapshot, graphs, signature
-                self._generation += 1
-                stale, self._idle = self._idle, []
-                self._lock.notify_all()
-            for worker in stale:
-                worker.kill()
-        finally:
-            self._refreshing.release()
+                worker = self._fork(federating)
+            try:
+                self._ready(worker)
+            except WorkerFailed as error:
+                log.warning("could not fork a query worker ahead of time: %s", error)
+                break
+            with self._lock:
+                self._idle.append(worker)
+        with self._lock:
+            self._serving = self.snapshots.generation
+            stale = [w for w in self._idle if w.generation < self._serving]
+            self._idle = [w for w in self._idle if w.generation >= self._serving]
+            self._trim()
+            self._lock.notify_all()
+        for worker in stale:
+            worker.kill()
 
     def graphs(self) -> frozenset[str]:
         """The named graphs of the current snapshot."""
         self.refresh()
-        return self._graphs
+        return self.snapshots.graphs
 
     # -- running queries -----------------------------------------------------
 
@@ -303,26 +320,37 @@ class Executor:
         with self._lock:
             while True:
                 for worker in self._idle:
-                    if worker.federating == federating and worker.generation == self._generation:
+                    if worker.federating == federating and worker.generation >= self._serving:
                         self._idle.remove(worker)
                         self._busy.add(worker)
                         return worker
                 if sum(1 for w in self._busy if w.federating == federating) < self.size:
-                    worker = self._start(federating)
+                    worker = self._fork(federating)
                     self._busy.add(worker)
                     self._trim()
-                    return worker
+                    break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise Busy("all query workers are busy; try again shortly")
                 self._lock.wait(remaining)
+        try:
+            return self._ready(worker)
+        except WorkerFailed:
+            with self._lock:
+                self._busy.discard(worker)
+                self._lock.notify_all()
+            raise
 
-    def _start(self, federating: bool) -> Worker:
-        """Fork a worker (call with the lock held); refuse one the kernel would not sandbox."""
-        worker = Worker(self._snapshot, self._generation, federating, self._sandbox,
-                        self._relay if federating else None)
+    def _fork(self, federating: bool) -> Worker:
+        """Fork a worker from the current snapshot (call with the lock held)."""
+        return Worker(self.snapshots.store, self.snapshots.generation, federating, self._sandbox,
+                      self._relay if federating else None)
+
+    def _ready(self, worker: Worker) -> Worker:
+        """Wait for a forked worker to start (without the lock); refuse one the kernel would not sandbox."""
+        worker.handshake()
         if not worker.isolated:
-            if self.require_isolation or federating:
+            if self.require_isolation or worker.federating:
                 worker.kill()
                 raise WorkerFailed("query workers cannot be cut off from the network on this machine "
                                    "(the kernel refuses network namespaces), so no query is run")
@@ -333,9 +361,9 @@ class Executor:
         return worker
 
     def _trim(self) -> None:
-        """Keep at most ``size`` idle workers of each kind (call with the lock held)."""
+        """Keep at most ``size`` idle workers of each kind, the newest (call with the lock held)."""
         for federating in (False, True):
-            kind = [w for w in self._idle if w.federating == federating]
+            kind = sorted((w for w in self._idle if w.federating == federating), key=lambda w: -w.generation)
             for worker in kind[self.size:]:
                 self._idle.remove(worker)
                 worker.kill()
@@ -343,16 +371,20 @@ class Executor:
     def _release(self, worker: Worker, healthy: bool) -> None:
         with self._lock:
             self._busy.discard(worker)
-            keep = healthy and worker.generation == self._generation
+            keep = healthy and worker.generation >= self._serving
             if keep:
                 self._idle.append(worker)
                 self._trim()
             self._lock.notify_all()
         if not keep:
-            worker.kill()
+            if healthy:  # only of an older snapshot: the answer need not wait for the process to end
+                threading.Thread(target=worker.kill, name="pmkg-retire", daemon=True).start()
+            else:
+                worker.kill()
 
     def close(self) -> None:
         """Stop every worker (the app's end; workers also exit when their pipe closes)."""
+        self.snapshots.close()
         with self._lock:
             workers, self._idle = self._idle + list(self._busy), []
             self._busy.clear()
@@ -367,4 +399,4 @@ class Executor:
     def current_snapshot(self) -> Store:
         """The in-memory snapshot now served (loaded if needed)."""
         self.refresh()
-        return self._snapshot
+        return self.snapshots.store
