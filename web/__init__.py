@@ -86,7 +86,8 @@ Settings:
 ``STORE_CHECK_INTERVAL``
     Seconds between checks of the store folder for changes (default 1), made
     by a background thread: a change is read into the snapshot while queries
-    go on (``kg.web.snapshot``).
+    go on (``kg.web.snapshot``). 0 checks before every request instead, which
+    then waits for the change to be read (tests, a single user).
 ``DOCS_DIR``
     The folder the ontology documentation is generated into on first request
     (``kg.docs.build``); None means ``docs`` in the instance folder.

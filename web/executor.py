@@ -233,12 +233,13 @@ class Executor:
     # -- the snapshot --------------------------------------------------------
 
     def refresh(self, *, force: bool = False) -> None:
-        """Bring the snapshot up to date now, waiting for it, if ``force``; else only load the first one.
+        """Bring the snapshot up to date now, waiting for it, if ``force`` or the check interval is 0;
+        else only load the first one.
 
         Changes are otherwise picked up by the snapshot's watcher thread,
         every ``check_interval`` seconds, while queries go on.
         """
-        if force:
+        if force or self.snapshots.check_interval == 0:  # 0: every request sees the store as it is now
             self.snapshots.refresh(wait=True)
         else:
             self.snapshots.poll()
