@@ -73,5 +73,22 @@ class StoreTarget(click.ParamType):
         return path
 
 
+class StoreFolder(StoreTarget):
+    """``--store`` of a command that keeps files beside the graph (the private review store, accounts):
+    a folder only, and a clear error for a server's URL."""
+
+    name = "DIR"
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def convert(self, value, param, ctx):
+        value = super().convert(value, param, ctx)
+        if isinstance(value, str):
+            self.fail(f"{self.what} needs a store folder (its files are kept beside the graph); "
+                      f"{value} is a SPARQL server", param, ctx)
+        return value
+
+
 STORE = StoreTarget()
 STORE_HELP = "Store folder, or the http(s) URL of a SPARQL 1.1 server (see README: Running on a triple-store server)."

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from kg import config
+from kg.backends import StoreFolder
 from kg.errors import PmkgError
 from kg.store import is_store
 from kg.users import MIN_PASSWORD, Users
@@ -35,7 +36,7 @@ class UsersGroup(click.Group):
 
 
 def _store_option(function):
-    return click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+    return click.option("--store", "store_dir", type=StoreFolder("pmkg users"),
                         default=config.store_path, show_default="$PMKG_STORE or ./pmkg-data",
                         help="Store folder (accounts are kept in its private/users.sqlite).")(function)
 

@@ -148,3 +148,12 @@ def test_export_gold_of_confirmed_articles_scores_one_with_the_scorer(store_dir,
     assert score.stdout.strip().splitlines()[-1] == "micro P=1.000 R=1.000 F1=1.000", score.stdout
     again = pmkg("review", "export-gold", str(out), "--store", s)
     assert again.exit_code == 1 and "not an empty folder" in again.output
+
+
+@pytest.mark.parametrize("command", [["review", "status"], ["withdraw", "https://w3id.org/pmkg/id/article/x",
+                                     "--reason", "r", "--by", "b"], ["users", "list"]])
+def test_commands_that_keep_private_files_refuse_a_server_store_in_one_line(command):
+    result = CliRunner().invoke(main, [*command, "--store", "http://127.0.0.1:9/sparql"])
+    assert result.exit_code == 2
+    assert "needs a store folder" in result.output and "http://127.0.0.1:9/sparql is a SPARQL server" in result.output
+    assert "Traceback" not in result.output

@@ -25,6 +25,7 @@ from pathlib import Path
 import click
 
 from kg import config
+from kg.backends import StoreFolder
 from kg.errors import PmkgError
 
 SHOW = "show"
@@ -45,6 +46,9 @@ class ReviewGroup(click.Group):
             raise click.ClickException(str(error)) from None
 
 
+REVIEW_FOLDER = StoreFolder("pmkg review")
+
+
 def _group_store(ctx: click.Context, param, value: Path | None) -> Path | None:
     ctx.meta["pmkg.review.store"] = value
     return value
@@ -52,11 +56,11 @@ def _group_store(ctx: click.Context, param, value: Path | None) -> Path | None:
 
 def _command_store(ctx: click.Context, param, value: Path | None) -> Path:
     """A command's --store, else the group's (``pmkg review --store DIR ...``), else the default."""
-    return value or ctx.meta.get("pmkg.review.store") or config.store_path()
+    return value or ctx.meta.get("pmkg.review.store") or REVIEW_FOLDER.convert(config.store_path(), param, ctx)
 
 
 def _store_option(function):
-    return click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+    return click.option("--store", "store_dir", type=REVIEW_FOLDER,
                         default=None, callback=_command_store, show_default="$PMKG_STORE or ./pmkg-data",
                         help="Store folder.")(function)
 
@@ -78,7 +82,7 @@ def _need_by(by: str | None) -> str:
 
 
 @click.group(cls=ReviewGroup)
-@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--store", "store_dir", type=REVIEW_FOLDER, default=None,
               callback=_group_store, expose_value=False, is_eager=True,
               help="Store folder (also accepted after the command).")
 def review():

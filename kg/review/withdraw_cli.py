@@ -16,11 +16,12 @@ from pathlib import Path
 import click
 
 from kg import config
+from kg.backends import StoreFolder
 from kg.errors import PmkgError
 
 
 def _store_option(function):
-    return click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+    return click.option("--store", "store_dir", type=StoreFolder("withdrawing and restoring"),
                         default=config.store_path, show_default="$PMKG_STORE or ./pmkg-data",
                         help="Store folder.")(function)
 
