@@ -119,6 +119,15 @@ def test_entity_pages_show_each_facts_review_state(store, client):
     assert 'class="review review-unreviewed"' in html     # facts nobody has checked yet
     fact = client.get("/" + allegation.removeprefix("https://w3id.org/pmkg/"), headers={"Accept": "text/html"})
     assert 'class="review review-confirmed"' in fact.get_data(as_text=True)
+    # the article's page: each fact beside its sentence, with its state
+    data = client.get("/" + article.removeprefix("https://w3id.org/pmkg/") + ".json").get_json()
+    facts = [f for s in data["sentences"] for f in s["facts"]]
+    assert any(f["href"].endswith(allegation.removeprefix("https://w3id.org/pmkg")) and f["review"] == "confirmed"
+               for f in facts)
+    assert {v["review"] for s in data["sentences"] for st in s["statements"] for v in st["values"]} \
+        == {"confirmed", "unreviewed"}
+    article_page = client.get("/" + article.removeprefix("https://w3id.org/pmkg/"), headers={"Accept": "text/html"})
+    assert 'class="review review-confirmed"' in article_page.get_data(as_text=True)
 
 
 def test_the_export_carries_the_review_states(store, tmp_path):

@@ -182,7 +182,9 @@ def test_article_page_sentences_in_order_with_facts_and_no_whole_text(client):
     assert starts == sorted(starts) and len(starts) == 4
     dismissed = next(s for s in data["sentences"] if s["text"].startswith("PC Rowan Ashby, 35"))
     assert {"subject": "Rowan Ashby", "href": local(ASHBY)}.items() <= dismissed["statements"][0].items()
-    assert any(f["type"] == "outcome" and "dismissal" in f["kinds"] for f in dismissed["facts"])
+    assert any(f["type"] == "outcome" and "dismissal" in f["kinds"] and f["review"] == "unreviewed"
+               for f in dismissed["facts"])
+    assert all(v["review"] == "unreviewed" for st in dismissed["statements"] for v in st["values"])
     html = page(client, local(HEARING))
     assert "<mark>PC Rowan Ashby, 35, was dismissed without notice" in html
     # a sentence of the article that supports no fact is not republished

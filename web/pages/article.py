@@ -31,7 +31,7 @@ SELECT ?headline ?published ?modified ?publisher ?location ?author WHERE { GRAPH
 """
 
 _SENTENCES = sparql_prefixes() + """
-SELECT ?sent ?start ?end ?text ?node ?type ?subject ?pred ?obj ?kind ?who ?ep WHERE { GRAPH %(e)s {
+SELECT ?sent ?start ?end ?text ?node ?type ?subject ?pred ?obj ?kind ?who ?ep ?review WHERE { GRAPH %(e)s {
   ?sent a pmkg:Sentence ; pmkg:startOffset ?start ; pmkg:text ?text .
   OPTIONAL { ?sent pmkg:endOffset ?end }
   OPTIONAL {
@@ -41,6 +41,7 @@ SELECT ?sent ?start ?end ?text ?node ?type ?subject ?pred ?obj ?kind ?who ?ep WH
     OPTIONAL { ?node pmkg:outcomeType|pmkg:allegationCategory|pmkg:investigationKind ?kind }
     OPTIONAL { ?node pmkg:hasSubject|pmkg:speaker ?who }
     OPTIONAL { ?node pmkg:epistemicStatus ?ep }
+    OPTIONAL { ?node pmkg:reviewState ?review }
   }
 } } ORDER BY ?start ?node
 """
@@ -60,6 +61,11 @@ def metadata(rows: list[dict]) -> dict:
             "original_href": location if location and location.startswith(("http://", "https://")) else None}
 
 
+def _state(row: dict) -> str:
+    """A fact's review state, the last segment of its concept (unreviewed where the graph gives none)."""
+    return row["review"]["value"].rsplit("/", 1)[-1] if "review" in row else "unreviewed"
+
+
 def _iris(rows: list[dict]) -> set[str]:
     return {row[name]["value"] for row in rows for name in ("subject", "pred", "obj", "type", "kind", "who", "ep")
             if name in row and row[name]["type"] == "uri"}
@@ -68,7 +74,8 @@ def _iris(rows: list[dict]) -> set[str]:
 def sentences(rows: list[dict], labels: dict[str, dict]) -> list[dict]:
     """The sentences in text order, each with its facts: statements grouped by subject
     ("Rowan Ashby: rank constable; force Kent Police") and fact nodes (an outcome, an
-    allegation, a quotation) with their kind, subjects and epistemic status; ``gap``
+    allegation, a quotation) with their kind, subjects, epistemic status and review
+    state (each statement's value has its own); ``gap``
     says that text the page does not show comes before the sentence."""
 
     def label(binding: dict | None) -> str:
@@ -93,12 +100,13 @@ def sentences(rows: list[dict], labels: dict[str, dict]) -> list[dict]:
         if "pred" in row:
             subject = sentence["statements"].setdefault(row["subject"]["value"], {
                 "subject": label(row["subject"]), "href": href(row["subject"]["value"]), "values": []})
-            value = f"{label(row['pred'])} {label(row['obj'])}"
+            value = {"text": f"{label(row['pred'])} {label(row['obj'])}", "review": _state(row)}
             if value not in subject["values"]:
                 subject["values"].append(value)
         elif "type" in row and row["type"]["value"] != RDF_STATEMENT:
             fact = sentence["facts"].setdefault(node, {"href": href(node), "type": label(row["type"]),
-                                                       "kinds": [], "who": [], "status": label(row.get("ep"))})
+                                                       "kinds": [], "who": [], "status": label(row.get("ep")),
+                                                       "review": _state(row)})
             for name, key in (("kind", "kinds"), ("who", "who")):
                 if name in row and label(row[name]) not in fact[key]:
                     fact[key].append(label(row[name]))
