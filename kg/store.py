@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from kg import lock, resources
+from kg import bulk, lock, resources
 from kg.errors import PmkgError, QuerySyntaxError, RdfSyntaxError, StoreError
 from kg.namespaces import GRAPH, ONTOLOGY_GRAPH, PREFIXES
 
@@ -149,10 +149,18 @@ class Store:
             wait = 0.0 if read_only else lock.default_wait()
         self._lock = lock.lock(self.path / MARKER, shared=read_only, wait=wait, on_wait=on_wait)
         try:
+            if read_only:
+                bulk.refuse_if_interrupted(self.path)
             self._store = ox.Store.read_only(str(self.path)) if read_only else ox.Store(str(self.path))
+            if not read_only:
+                bulk.recover(self._store, self.path, on_wait)
         except OSError as error:
             self._unlock()
             raise StoreError(f"cannot open store {self.path}: {error}") from None
+        except PmkgError:
+            self._store = None
+            self._unlock()
+            raise
 
     @classmethod
     def create(
@@ -339,6 +347,18 @@ class Store:
             raise parse_error(name, fmt, error) from None
         except OSError as error:
             raise PmkgError(f"{name}: cannot read: {error}") from None
+
+    def bulk_load(self, path: Path, *, format: Format | str, graph: str, replace: Iterable[str] = ()) -> None:
+        """Replace ``graph`` and the graphs ``replace`` with the RDF file at ``path``, through the bulk loader.
+
+        Fast and with bounded memory, but not one transaction: see ``kg.bulk``
+        for how a failure or a crash still never leaves half the file.
+        ``replace`` must name every named graph the file holds
+        (``kg.bulk.check`` finds them); its triples go into ``graph``.
+        """
+        fmt = _format(format)
+        bulk.load(self._writable(), self.path, Path(path), fmt.ox, to_graph=named_node(graph).value,
+                  replace=[named_node(g).value for g in replace], base_iri=Path(path).resolve().as_uri())
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple | ox.Quad]) -> None:
         """Replace the content of one named graph atomically."""
