@@ -2,6 +2,13 @@
 
 Expected failures are raised as ``PmkgError`` anywhere in kg/ and reported
 here, in one place, as a one-line error with a non-zero exit.
+
+Starting is kept fast: this module imports only click, pyoxigraph and the
+store; each command imports what it needs when it runs, and the command
+groups of other packages (``LAZY_COMMANDS``: serve, link, cases, follow) are
+imported only when they are run or asked for their help. Nothing that does
+not extract loads spaCy, and nothing that does not need them loads rdflib,
+owlready2 or Flask (tests/test_imports.py checks).
 """
 
 from __future__ import annotations
@@ -15,14 +22,8 @@ import pyoxigraph as ox
 from kg import config
 from kg.errors import PmkgError
 from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
-from kg.reference import REFERENCE_GRAPH
 from kg import lock
 from kg.store import SHAPES_GRAPH, Format, Store, named_node
-from kg.cases import refresh as refresh_cases
-from kg.cases.cli import cases
-from kg.fetch.cli import follow
-from kg.link.cli import link
-from kg.web.cli import serve
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -36,6 +37,16 @@ TURTLE_PREFIXES = {p: iri for p, iri in PREFIXES.items() if p != "pmkgid"}
 EXPORT_FORMATS = [Format.TURTLE, Format.TRIG, Format.NQUADS, Format.JSONLD]
 
 
+# name: (module, attribute, the command's short help as --help lists it). tests/test_imports.py
+# checks that each short help is the command's own.
+LAZY_COMMANDS = {
+    "cases": ("kg.cases.cli", "cases", "The cases: one matter across articles, with its current status."),
+    "follow": ("kg.fetch.cli", "follow", "Read RSS and Atom FEEDS and ingest the items not seen before."),
+    "link": ("kg.link.cli", "link", "Link the people (or, with --cases, the cases) of the store to..."),
+    "serve": ("kg.web.cli", "serve", "Serve the web app and SPARQL endpoint (/sparql) with waitress."),
+}
+
+
 class PmkgGroup(click.Group):
     """Turns every PmkgError raised by a command into a one-line error."""
 
@@ -44,6 +55,36 @@ class PmkgGroup(click.Group):
             return super().invoke(ctx)
         except PmkgError as error:
             raise click.ClickException(str(error)) from None
+
+
+class MainGroup(PmkgGroup):
+    """The ``pmkg`` group: the commands of ``LAZY_COMMANDS`` are imported when they are used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name in LAZY_COMMANDS and name not in self.commands:
+            import importlib
+
+            module, attribute, _ = LAZY_COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands, without importing the lazy ones for their short help."""
+        limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                command = self.commands[name]
+                if not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit)))
+            else:
+                rows.append((name, LAZY_COMMANDS[name][2]))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 def store_option(function):
@@ -79,7 +120,7 @@ class IriType(click.ParamType):
 IRI = IriType()
 
 
-@click.group(cls=PmkgGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pmkg")
 def main():
     """pmkg: a knowledge graph of police misconduct built from news reporting."""
@@ -90,6 +131,8 @@ def main():
 @wait_option
 def init(store_dir: Path, wait: float):
     """Create a store (or upgrade its ontology) and load the ontology and shapes."""
+    from kg.reference import REFERENCE_GRAPH
+
     existed = store_dir.exists()
     with Store.create(store_dir, wait=wait) as store:
         onto = len(list(store.quads(ONTOLOGY_GRAPH)))
@@ -198,6 +241,8 @@ def _ingest_stdin(store: Store) -> int:
     if result.status != "ok":
         click.echo(f"skipped: standard input: {result.reason}", err=True)
         return 1
+    from kg.cases import refresh as refresh_cases
+
     store.replace_graph(result.graph, result.quads())
     refresh_cases(store)
     click.echo(f"standard input: wrote {result.triples} triples into <{result.graph}>")
@@ -402,9 +447,3 @@ def search_command(store_dir: Path, wait: float, rebuild: bool, limit: int, text
         for hit in search.search(search.index_path(store_dir), text, limit):
             title = search.plain(hit.title)[0]
             click.echo(f"{hit.kind}\t{title}\t{hit.detail}\t<{hit.iri}>")
-
-
-main.add_command(serve)
-main.add_command(link)
-main.add_command(cases)
-main.add_command(follow)

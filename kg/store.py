@@ -397,9 +397,18 @@ class Store:
     # -- lifecycle ---------------------------------------------------------
 
     def close(self) -> None:
-        """Release the database and the lock. Safe to call twice."""
-        self._store = None
-        self._unlock()
+        """Flush a writer's data to disk, release the database and the lock. Safe to call twice.
+
+        The flush empties RocksDB's log, which every later opening would
+        otherwise replay: a read-only opening of a freshly initialised store
+        drops from about 100 ms to 10 ms (what `pmkg query` pays to start).
+        """
+        try:
+            if self._store is not None:
+                self.flush()
+        finally:
+            self._store = None
+            self._unlock()
 
     def _unlock(self) -> None:
         if self._lock is not None:
