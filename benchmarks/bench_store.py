@@ -233,6 +233,7 @@ def main() -> None:
                         help="compare on-disk, in-memory and rdflib on four queries instead")
     parser.add_argument("--cap", type=float, default=180, help="seconds allowed per rdflib query (--backends)")
     parser.add_argument("--skip-rdflib", action="store_true")
+    parser.add_argument("--load-only", action="store_true", help="measure loading only, not the saved queries")
     args = parser.parse_args()
     if args.quick:
         args.triples, args.runs, args.cap = 20_000, 1, 20
@@ -259,6 +260,10 @@ def scale(data: Path, work: Path, quads: int, articles: int, args) -> list[str]:
     loads, store = store_scale.compare_loads(data, work)
     if loads["pmkg ingest"].status != 0:
         raise SystemExit("pmkg ingest failed")
+    if args.load_only:
+        print()
+        store_scale.report_loads(loads)
+        return []
     print("saved queries", flush=True)
     server, base = store_scale.start_server(store)
     try:
