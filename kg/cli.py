@@ -168,8 +168,11 @@ def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, progre
     replaces its graph. RDF is read by extension: .ttl, .trig, .nq, .nt,
     .jsonld, .rdf/.owl. Named graphs in TriG and N-Quads are kept; other
     triples go into --graph or into a graph named by the file's file: IRI.
-    Each file or article is one transaction. A bad file is reported on one
-    line and skipped, the others still load, and the exit status is then 1.
+    Each article, and each RDF file under 1 MiB, is one transaction; a
+    bigger RDF file is parsed whole first, then bulk-loaded (a crash part-way
+    is rolled back by the next command that writes). A bad file is reported
+    on one line and skipped, the others still load, and the exit status is
+    then 1.
 
     Web addresses (http:// or https://, or listed in --urls FILE) are fetched
     politely (see README: PMKG_CONTACT, PMKG_FETCH_DELAY), archived as WARC

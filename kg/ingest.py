@@ -147,7 +147,7 @@ def ingest(
     progress: Callable[[int], object] | None = None,
     bulk_bytes: int | None = BULK_BYTES,
 ) -> IngestReport:
-    """Ingest files and folders, one transaction per file or article.
+    """Ingest files and folders, one transaction per article or small RDF file (big ones: ``kg.bulk``).
 
     RDF files are loaded as they are; articles go through the reader and the
     extractor (in ``workers`` processes) and each writes its own graph.

@@ -349,12 +349,13 @@ class Store:
             raise PmkgError(f"{name}: cannot read: {error}") from None
 
     def bulk_load(self, path: Path, *, format: Format | str, graph: str, replace: Iterable[str] = ()) -> None:
-        """Replace ``graph`` and the graphs ``replace`` with the RDF file at ``path``, through the bulk loader.
+        """Empty the graphs ``replace``, then add the RDF file at ``path`` through the bulk loader.
 
         Fast and with bounded memory, but not one transaction: see ``kg.bulk``
         for how a failure or a crash still never leaves half the file.
-        ``replace`` must name every named graph the file holds
-        (``kg.bulk.check`` finds them); its triples go into ``graph``.
+        The file's triples go into ``graph``; ``replace`` should name the
+        named graphs the file holds (``kg.bulk.check`` finds them) and
+        ``graph`` unless the caller emptied it already.
         """
         fmt = _format(format)
         bulk.load(self._writable(), self.path, Path(path), fmt.ox, to_graph=named_node(graph).value,
