@@ -5,8 +5,8 @@ here, in one place, as a one-line error with a non-zero exit.
 
 Starting is kept fast: this module imports only click, pyoxigraph and the
 store; each command imports what it needs when it runs, and the command
-groups of other packages (``LAZY_COMMANDS``: serve, link, cases, follow) are
-imported only when they are run or asked for their help. Nothing that does
+groups of other packages (``kg.cli_group.LAZY_COMMANDS``: serve, link,
+cases, follow) are imported only when they are run or asked for their help. Nothing that does
 not extract loads spaCy, and nothing that does not need them loads rdflib,
 owlready2 or Flask (tests/test_imports.py checks).
 """
@@ -24,6 +24,7 @@ from kg.errors import PmkgError
 from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
 from kg import lock
 from kg.store import SHAPES_GRAPH, Format, Store, named_node
+from kg.cli_group import LAZY_COMMANDS, MainGroup, PmkgGroup  # noqa: F401 - kg.cli's names since before
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -35,56 +36,6 @@ RESULT_FORMATS = {
 # in a prefixed name: they are clearer written out in full.
 TURTLE_PREFIXES = {p: iri for p, iri in PREFIXES.items() if p != "pmkgid"}
 EXPORT_FORMATS = [Format.TURTLE, Format.TRIG, Format.NQUADS, Format.JSONLD]
-
-
-# name: (module, attribute, the command's short help as --help lists it). tests/test_imports.py
-# checks that each short help is the command's own.
-LAZY_COMMANDS = {
-    "cases": ("kg.cases.cli", "cases", "The cases: one matter across articles, with its current status."),
-    "follow": ("kg.fetch.cli", "follow", "Read RSS and Atom FEEDS and ingest the items not seen before."),
-    "link": ("kg.link.cli", "link", "Link the people (or, with --cases, the cases) of the store to..."),
-    "serve": ("kg.web.cli", "serve", "Serve the web app and SPARQL endpoint (/sparql) with waitress."),
-}
-
-
-class PmkgGroup(click.Group):
-    """Turns every PmkgError raised by a command into a one-line error."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except PmkgError as error:
-            raise click.ClickException(str(error)) from None
-
-
-class MainGroup(PmkgGroup):
-    """The ``pmkg`` group: the commands of ``LAZY_COMMANDS`` are imported when they are used."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
-
-    def get_command(self, ctx: click.Context, name: str):
-        if name in LAZY_COMMANDS and name not in self.commands:
-            import importlib
-
-            module, attribute, _ = LAZY_COMMANDS[name]
-            self.add_command(getattr(importlib.import_module(module), attribute), name)
-        return super().get_command(ctx, name)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The list of commands, without importing the lazy ones for their short help."""
-        limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
-        rows = []
-        for name in self.list_commands(ctx):
-            if name in self.commands:
-                command = self.commands[name]
-                if not command.hidden:
-                    rows.append((name, command.get_short_help_str(limit)))
-            else:
-                rows.append((name, LAZY_COMMANDS[name][2]))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
 
 
 def store_option(function):
