@@ -54,18 +54,20 @@ def check(path: Path, fmt: ox.RdfFormat, label: str, *, base_iri: str | None = N
     for a graph named by a blank node (pmkg names every graph by an IRI).
     """
     graphs: set[str] = set()
-    default = ox.DefaultGraph
     count = in_default = 0
+    last, in_default_graph = None, False
     try:
         for quad in ox.parse(path=str(path), format=fmt, base_iri=base_iri):
             count += 1
             graph = quad.graph_name
-            if isinstance(graph, default):
+            if graph != last:   # files hold their graphs in runs: look at each run once
+                last, in_default_graph = graph, isinstance(graph, ox.DefaultGraph)
+                if not in_default_graph:
+                    if not isinstance(graph, ox.NamedNode):
+                        raise PmkgError(f"{path}: a graph is named by the blank node {graph}; name graphs by IRIs")
+                    graphs.add(graph.value)
+            if in_default_graph:
                 in_default += 1
-            else:
-                if not isinstance(graph, ox.NamedNode):
-                    raise PmkgError(f"{path}: a graph is named by the blank node {graph}; name graphs by IRIs")
-                graphs.add(graph.value)
     except SyntaxError as error:
         raise RdfSyntaxError(f"{path}: malformed {label}: {error.msg}") from None
     except (OSError, ValueError) as error:
