@@ -178,3 +178,13 @@ def test_a_journal_that_cannot_be_read_is_a_clear_error(store_dir):
         Store(store_dir)
     (store_dir / bulk.JOURNAL).unlink()
     Store(store_dir).close()
+
+
+def test_a_graph_named_by_a_blank_node_is_refused_before_anything_is_written(store_dir, tmp_path):
+    data = tmp_path / "blank-graph.trig"
+    data.write_text(f'<{EX}g/ok> {{ <{EX}a> <{EX}p> "fine" }}\n_:g {{ <{EX}a> <{EX}p> "no name" }}\n')
+    with Store(store_dir) as store:
+        before = store.dump(format="nquads")
+        report = ingest(store, [data], bulk_bytes=0)
+        assert report.failed == 1 and "blank node" in report.failures[0][1]
+        assert store.dump(format="nquads") == before
