@@ -1,11 +1,22 @@
-"""Benchmark the store backends on a synthetic, pmkg-shaped dataset.
+"""Benchmark the store at scale on a synthetic, pmkg-shaped dataset (1.03M quads in 20,000 graphs).
 
-Compares, in one run: the embedded on-disk pyoxigraph store (kg.store, the
-baseline), an in-memory pyoxigraph copy (Store.snapshot()) and rdflib's
-in-memory Dataset. Run on demand, not in the test suite:
+By default, in one run on the same generated N-Quads file:
 
-    .venv/bin/python benchmarks/bench_store.py --quick
-    .venv/bin/python benchmarks/bench_store.py            # ~1M triples, minutes
+1. loading: `oxigraph load` (the pip package ``oxigraph``, a test dependency)
+   against `pmkg ingest`, each a child process: time, disk, peak memory;
+2. every saved query (queries/*.rq, except those calling Wikidata) through the
+   web app (`pmkg serve` on loopback: /sparql, or /queries/NAME for queries
+   with required parameters) against pyoxigraph on the same store; the run
+   exits with status 1 naming each query that takes 1 s or more (or fails)
+   through the web app.
+
+``--backends`` instead compares the embedded on-disk store (kg.store, the
+baseline), an in-memory copy (Store.snapshot()) and rdflib's Dataset on four
+queries. Run on demand, not in the test suite:
+
+    .venv/bin/python benchmarks/bench_store.py --quick     # 20,000 triples
+    .venv/bin/python benchmarks/bench_store.py             # ~1M triples, minutes
+    .venv/bin/python benchmarks/bench_store.py --backends --skip-rdflib
 
 rdflib queries run in a forked child with a time cap (POSIX only).
 """
@@ -24,6 +35,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+import store_scale
 from kg.namespaces import ID, PMKG, VOCAB, sparql_prefixes
 from kg.store import Store
 
@@ -217,8 +229,11 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=1_000_000, help="approximate dataset size")
     parser.add_argument("--quick", action="store_true", help="small run: 20,000 triples, 1 run, 20 s cap")
     parser.add_argument("--runs", type=int, default=5, help="runs per query (median reported)")
-    parser.add_argument("--cap", type=float, default=180, help="seconds allowed per rdflib query")
+    parser.add_argument("--backends", action="store_true",
+                        help="compare on-disk, in-memory and rdflib on four queries instead")
+    parser.add_argument("--cap", type=float, default=180, help="seconds allowed per rdflib query (--backends)")
     parser.add_argument("--skip-rdflib", action="store_true")
+    parser.add_argument("--load-only", action="store_true", help="measure loading only, not the saved queries")
     args = parser.parse_args()
     if args.quick:
         args.triples, args.runs, args.cap = 20_000, 1, 20
@@ -229,50 +244,85 @@ def main() -> None:
         start = time.perf_counter()
         quads, articles = generate(data, args.triples)
         print(f"generated {quads} quads in {articles} graphs ({time.perf_counter() - start:.1f} s)", flush=True)
-        columns, load, memory, results = [], {}, {}, {}
-
-        empty = work / "empty.ttl"
-        empty.write_text("")
-        name = "oxigraph on-disk"
-        columns.append(name)
-        store = Store.create(work / "store", ontology=[], shapes=empty)
-        before, start = rss_mb(), time.perf_counter()
-        store.load(data, format="nquads")
-        store.flush()
-        load[name] = time.perf_counter() - start
-        memory[name] = f"disk {folder_mb(work / 'store'):.0f} MB"
-        results[name] = time_oxigraph(store, args.runs)
-        print(f"{name}: loaded in {load[name]:.1f} s", flush=True)
-
-        name = "oxigraph in-memory (snapshot)"
-        columns.append(name)
-        before, start = rss_mb(), time.perf_counter()
-        snapshot = store.snapshot()
-        load[name] = time.perf_counter() - start
-        after = rss_mb()
-        memory[name] = f"RSS +{after - before:.0f} MB (now {after:.0f})" if before is not None else "n/a"
-        results[name] = time_oxigraph(snapshot, args.runs)
-        print(f"{name}: snapshot in {load[name]:.1f} s", flush=True)
-        store.close()
-        del snapshot
-
-        if not args.skip_rdflib:
-            import rdflib
-
-            name = "rdflib Dataset"
-            columns.append(name)
-            before, start = rss_mb(), time.perf_counter()
-            dataset = rdflib.Dataset(default_union=True)
-            dataset.parse(str(data), format="nquads")
-            load[name] = time.perf_counter() - start
-            after = rss_mb()
-            memory[name] = f"RSS +{after - before:.0f} MB" if before is not None else "n/a"
-            print(f"{name}: loaded in {load[name]:.1f} s", flush=True)
-            results[name] = time_rdflib(dataset, args.runs, args.cap)
-
-        report(columns, load, memory, results, quads, articles, args)
+        if args.backends:
+            backends(data, work, quads, articles, args)
+            return
+        slow = scale(data, work, quads, articles, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if slow:
+        raise SystemExit(f"over {store_scale.LIMIT_S:g} s (or failing) through the web app: {', '.join(slow)}")
+
+
+def scale(data: Path, work: Path, quads: int, articles: int, args) -> list[str]:
+    """Loading against `oxigraph load`, then every saved query; returns the names of the slow ones."""
+    print("loading", flush=True)
+    loads, store = store_scale.compare_loads(data, work)
+    if loads["pmkg ingest"].status != 0:
+        raise SystemExit("pmkg ingest failed")
+    if args.load_only:
+        print()
+        store_scale.report_loads(loads)
+        return []
+    print("saved queries", flush=True)
+    server, base = store_scale.start_server(store)
+    try:
+        timings = store_scale.time_saved_queries(store, base, args.runs)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print()
+    print(f"{quads} quads, {articles} named graphs; ratios against `oxigraph load` in the same run")
+    store_scale.report_loads(loads)
+    print()
+    print(f"saved queries: median of {args.runs} run(s); pmkg = the web app on loopback, "
+          f"pyoxigraph = Store.query on the same on-disk store (union default graph)")
+    return store_scale.report_queries(timings)
+
+
+def backends(data: Path, work: Path, quads: int, articles: int, args) -> None:
+    """The on-disk store, an in-memory snapshot and rdflib on the four QUERIES."""
+    columns, load, memory, results = [], {}, {}, {}
+    empty = work / "empty.ttl"
+    empty.write_text("")
+    name = "oxigraph on-disk"
+    columns.append(name)
+    store = Store.create(work / "store", ontology=[], shapes=empty)
+    before, start = rss_mb(), time.perf_counter()
+    store.load(data, format="nquads")
+    store.flush()
+    load[name] = time.perf_counter() - start
+    memory[name] = f"disk {folder_mb(work / 'store'):.0f} MB"
+    results[name] = time_oxigraph(store, args.runs)
+    print(f"{name}: loaded in {load[name]:.1f} s", flush=True)
+
+    name = "oxigraph in-memory (snapshot)"
+    columns.append(name)
+    before, start = rss_mb(), time.perf_counter()
+    snapshot = store.snapshot()
+    load[name] = time.perf_counter() - start
+    after = rss_mb()
+    memory[name] = f"RSS +{after - before:.0f} MB (now {after:.0f})" if before is not None else "n/a"
+    results[name] = time_oxigraph(snapshot, args.runs)
+    print(f"{name}: snapshot in {load[name]:.1f} s", flush=True)
+    store.close()
+    del snapshot
+
+    if not args.skip_rdflib:
+        import rdflib
+
+        name = "rdflib Dataset"
+        columns.append(name)
+        before, start = rss_mb(), time.perf_counter()
+        dataset = rdflib.Dataset(default_union=True)
+        dataset.parse(str(data), format="nquads")
+        load[name] = time.perf_counter() - start
+        after = rss_mb()
+        memory[name] = f"RSS +{after - before:.0f} MB" if before is not None else "n/a"
+        print(f"{name}: loaded in {load[name]:.1f} s", flush=True)
+        results[name] = time_rdflib(dataset, args.runs, args.cap)
+
+    report(columns, load, memory, results, quads, articles, args)
 
 
 def report(columns, load, memory, results, quads, articles, args) -> None:

@@ -2,6 +2,13 @@
 
 Expected failures are raised as ``PmkgError`` anywhere in kg/ and reported
 here, in one place, as a one-line error with a non-zero exit.
+
+Starting is kept fast: this module imports only click, pyoxigraph and the
+store; each command imports what it needs when it runs, and the command
+groups of other packages (``kg.cli_group.LAZY_COMMANDS``: serve, link,
+cases, follow, review, withdraw, restore, users) are imported only when they are run or asked for their help. Nothing that does
+not extract loads spaCy, and nothing that does not need them loads rdflib,
+owlready2 or Flask (tests/test_imports.py checks).
 """
 
 from __future__ import annotations
@@ -12,21 +19,12 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from kg import config
+from kg import config, lock
 from kg.errors import PmkgError
 from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
-from kg.reference import REFERENCE_GRAPH
-from kg import lock
 from kg.backends import STORE, STORE_HELP, create_store, local_folder, open_store, store_exists
 from kg.store import SHAPES_GRAPH, Format, Store, named_node
-from kg.cases import refresh as refresh_cases
-from kg.cases.cli import cases
-from kg.review.cli import review
-from kg.fetch.cli import follow
-from kg.link.cli import link
-from kg.review.withdraw_cli import restore_command, withdraw_command
-from kg.users_cli import users
-from kg.web.cli import serve
+from kg.cli_group import LAZY_COMMANDS, MainGroup, PmkgGroup  # noqa: F401 - kg.cli's names since before
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -38,16 +36,6 @@ RESULT_FORMATS = {
 # in a prefixed name: they are clearer written out in full.
 TURTLE_PREFIXES = {p: iri for p, iri in PREFIXES.items() if p != "pmkgid"}
 EXPORT_FORMATS = [Format.TURTLE, Format.TRIG, Format.NQUADS, Format.JSONLD]
-
-
-class PmkgGroup(click.Group):
-    """Turns every PmkgError raised by a command into a one-line error."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except PmkgError as error:
-            raise click.ClickException(str(error)) from None
 
 
 def store_option(function):
@@ -83,7 +71,7 @@ class IriType(click.ParamType):
 IRI = IriType()
 
 
-@click.group(cls=PmkgGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pmkg")
 def main():
     """pmkg: a knowledge graph of police misconduct built from news reporting."""
@@ -94,6 +82,8 @@ def main():
 @wait_option
 def init(store_dir: Path, wait: float):
     """Create a store (or upgrade its ontology) and load the ontology and shapes."""
+    from kg.reference import REFERENCE_GRAPH
+
     existed = store_exists(store_dir)
     with create_store(store_dir, wait=wait) as store:
         onto = len(list(store.quads(ONTOLOGY_GRAPH)))
@@ -136,8 +126,11 @@ def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, schedu
     replaces its graph. RDF is read by extension: .ttl, .trig, .nq, .nt,
     .jsonld, .rdf/.owl. Named graphs in TriG and N-Quads are kept; other
     triples go into --graph or into a graph named by the file's file: IRI.
-    Each file or article is one transaction. A bad file is reported on one
-    line and skipped, the others still load, and the exit status is then 1.
+    Each article, and each RDF file under 1 MiB, is one transaction; a
+    bigger RDF file is parsed whole first, then bulk-loaded (a crash part-way
+    is rolled back by the next command that writes). A bad file is reported
+    on one line and skipped, the others still load, and the exit status is
+    then 1.
 
     With --dask, article files are read here and their bytes sent to the
     cluster's workers (which need pmkg installed, not these files); their
@@ -218,6 +211,7 @@ def _ingest_stdin(store: Store) -> int:
     if result.status != "ok":
         click.echo(f"skipped: standard input: {result.reason}", err=True)
         return 1
+    from kg.cases import refresh as refresh_cases
     from kg.review import publish_extracted
 
     refused = publish_extracted(store, result.graph, result.quads(), result.text)
@@ -428,13 +422,3 @@ def search_command(store_dir: Path, wait: float, rebuild: bool, limit: int, text
         for hit in search.search(search.index_path(folder), text, limit):
             title = search.plain(hit.title)[0]
             click.echo(f"{hit.kind}\t{title}\t{hit.detail}\t<{hit.iri}>")
-
-
-main.add_command(serve)
-main.add_command(link)
-main.add_command(cases)
-main.add_command(review)
-main.add_command(follow)
-main.add_command(withdraw_command)
-main.add_command(restore_command)
-main.add_command(users)

@@ -6,7 +6,10 @@ graph (the file's ``file:`` IRI, or the graph the user chose). Every graph a
 file writes is replaced in one transaction, so re-ingesting a file replaces
 what it wrote before, and a file that fails writes nothing.
 
-RDF files are read by extension; news articles (``.txt``, ``.html``,
+RDF files are read by extension. Files of ``BULK_BYTES`` or more go through
+pyoxigraph's bulk loader (``kg.bulk``: checked whole first, then loaded with
+bounded memory; a crash is rolled back by the next writer), smaller ones are
+parsed into memory and written in one transaction. News articles (``.txt``, ``.html``,
 ``.htm`` and files without an extension) go through the reader and the
 extractor and write one graph per article.
 """
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from kg import bulk
 from kg.errors import PmkgError
 from kg.store import Format, Store, parse_error
 
@@ -28,6 +32,9 @@ if TYPE_CHECKING:
     from kg.cluster import DaskSettings
 
 Reader = Callable[[Path], Iterable[ox.Quad]]
+
+BULK_BYTES = 1 << 20
+"""RDF files of this size or more go through the bulk loader (below it, a transaction is faster)."""
 
 _READERS: dict[str, Reader] = {}
 
@@ -140,8 +147,9 @@ def ingest(
     workers: int = 1,
     progress: Callable[[int], object] | None = None,
     dask: "DaskSettings | None" = None,
+    bulk_bytes: int | None = BULK_BYTES,
 ) -> IngestReport:
-    """Ingest files and folders, one transaction per file or article.
+    """Ingest files and folders, one transaction per article or small RDF file (big ones: ``kg.bulk``).
 
     RDF files are loaded as they are; articles go through the reader and the
     extractor (in ``workers`` processes, or on the Dask cluster of ``dask``)
@@ -150,6 +158,8 @@ def ingest(
     gathered and replace that graph once, at the end, in one transaction.
     ``on_failure(path, reason)`` is called for each file that fails or is
     skipped; ``progress(n)`` after each article, with the number done.
+    RDF files of ``bulk_bytes`` or more (None: none) go through the bulk
+    loader, after the others.
     """
     report = IngestReport()
     files = list(find_files(paths))
@@ -158,10 +168,14 @@ def ingest(
         report.articles = ingest_articles(store, articles, workers=workers, on_failure=on_failure,
                                           progress=progress, dask=dask)
     pending: dict[str, list[ox.Quad]] = {}
+    big: list[tuple[Path, bulk.Checked]] = []
     for path in files:
         if path in articles:
             continue
         try:
+            if _is_big(path, bulk_bytes):
+                big.append((path, check_rdf(path)))
+                continue
             groups = read_file(path, graph)
             if graph is None:
                 store.replace_graphs(groups)
@@ -176,12 +190,43 @@ def ingest(
         report.files_read += 1
         report.graphs.update(groups)
         report.quads_written += sum(len(q) for q in groups.values())
+    if graph is not None and big:
+        pending.setdefault(graph, [])  # emptied once, then each big file adds to it
     if pending:
         store.replace_graphs(pending)
+    emptied = set(pending)
+    for path, found in big:
+        target = graph or file_graph(path)
+        # The file's own graph is written (replaced) when the file has triples for it, or nothing at all.
+        graphs = found.graphs | ({target} if found.default_quads or not found.quads else set())
+        # Without --graph each file replaces its graphs; with it, the files add to graphs emptied once.
+        replace = graphs if graph is None else graphs - emptied
+        emptied |= graphs
+        try:
+            store.bulk_load(path, format=Format.from_path(path), graph=target, replace=replace)
+        except PmkgError as error:
+            report.failures.append((path, str(error)))
+            if on_failure is not None:
+                on_failure(path, str(error))
+            continue
+        report.files_read += 1
+        report.graphs.update(graphs)
+        report.quads_written += found.quads
     if report.articles is not None or report.graphs:
         from kg.cases import refresh
         refresh(store)  # cases follow what the article graphs now say
     return report
+
+
+def _is_big(path: Path, bulk_bytes: int | None) -> bool:
+    return (bulk_bytes is not None and Format.from_path(path) is not None and path.is_file()
+            and path.stat().st_size >= bulk_bytes)
+
+
+def check_rdf(path: Path) -> bulk.Checked:
+    """Parse a whole RDF file without keeping it: its named graphs and quads (see ``kg.bulk.check``)."""
+    fmt = Format.from_path(path)
+    return bulk.check(path, fmt.ox, fmt.label, base_iri=path.resolve().as_uri())
 
 
 def ingest_articles(store: Store, paths: list[Path], *, workers: int = 1,

@@ -29,7 +29,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from kg import changelog, lock, resources
+from kg import bulk, changelog, lock, resources
 from kg.errors import PmkgError, QuerySyntaxError, RdfSyntaxError, StoreError
 from kg.namespaces import GRAPH, ONTOLOGY_GRAPH, PREFIXES
 
@@ -153,10 +153,18 @@ class Store:
             wait = 0.0 if read_only else lock.default_wait()
         self._lock = lock.lock(self.path / MARKER, shared=read_only, wait=wait, on_wait=on_wait)
         try:
+            if read_only:
+                bulk.refuse_if_interrupted(self.path)
             self._store = ox.Store.read_only(str(self.path)) if read_only else ox.Store(str(self.path))
+            if not read_only:
+                bulk.recover(self._store, self.path, on_wait)
         except OSError as error:
             self._unlock()
             raise StoreError(f"cannot open store {self.path}: {error}") from None
+        except PmkgError:
+            self._store = None
+            self._unlock()
+            raise
 
     @classmethod
     def create(
@@ -359,6 +367,19 @@ class Store:
         except OSError as error:
             raise PmkgError(f"{name}: cannot read: {error}") from None
 
+    def bulk_load(self, path: Path, *, format: Format | str, graph: str, replace: Iterable[str] = ()) -> None:
+        """Empty the graphs ``replace``, then add the RDF file at ``path`` through the bulk loader.
+
+        Fast and with bounded memory, but not one transaction: see ``kg.bulk``
+        for how a failure or a crash still never leaves half the file.
+        The file's triples go into ``graph``; ``replace`` should name the
+        named graphs the file holds (``kg.bulk.check`` finds them) and
+        ``graph`` unless the caller emptied it already.
+        """
+        fmt = _format(format)
+        bulk.load(self._writable([graph, *replace]), self.path, Path(path), fmt.ox, to_graph=named_node(graph).value,
+                  replace=[named_node(g).value for g in replace], base_iri=Path(path).resolve().as_uri())
+
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple | ox.Quad]) -> None:
         """Replace the content of one named graph atomically."""
         self.replace_graphs({graph: triples})
@@ -396,9 +417,18 @@ class Store:
     # -- lifecycle ---------------------------------------------------------
 
     def close(self) -> None:
-        """Release the database and the lock. Safe to call twice."""
-        self._store = None
-        self._unlock()
+        """Flush a writer's data to disk, release the database and the lock. Safe to call twice.
+
+        The flush empties RocksDB's log, which every later opening would
+        otherwise replay: a read-only opening of a freshly initialised store
+        drops from about 100 ms to 10 ms (what `pmkg query` pays to start).
+        """
+        try:
+            if self._store is not None:
+                self.flush()
+        finally:
+            self._store = None
+            self._unlock()
 
     def _unlock(self) -> None:
         if self._lock is not None:

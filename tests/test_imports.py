@@ -59,7 +59,12 @@ def imports(name: str, path: Path, known: set[str]) -> set[str]:
 
 def import_graph() -> dict[str, set[str]]:
     found = modules()
-    return {name: imports(name, path, set(found)) for name, path in found.items()}
+    graph = {name: imports(name, path, set(found)) for name, path in found.items()}
+    # kg.cli_group imports the command groups of LAZY_COMMANDS by name, when they are used: edges all the same.
+    from kg.cli_group import LAZY_COMMANDS
+
+    graph["kg.cli_group"] |= {module for module, _, _ in LAZY_COMMANDS.values()}
+    return graph
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -116,7 +121,8 @@ def _circle(graph: dict[str, set[str]], component: list[str]) -> list[str]:
 def test_the_walk_sees_the_packages():
     graph = import_graph()
     assert {"kg.cli", "kg.reader", "kg.extract", "kg.extract.nlp", "kg.web", "kg.web.sparql"} <= set(graph)
-    assert "kg.web.cli" in graph["kg.cli"] and "kg.extract.nlp" in graph["kg.batch"]
+    assert "kg.cli_group" in graph["kg.cli"] and "kg.web.cli" in graph["kg.cli_group"]
+    assert "kg.extract.nlp" in graph["kg.batch"]
 
 
 def test_the_walk_finds_a_circle():
@@ -132,7 +138,7 @@ def test_no_import_circle_in_kg():
 def test_linking_and_the_command_line_import_nothing_from_the_extractor():
     graph = import_graph()
     for name in graph:
-        if name.startswith(("kg.link", "kg.web")) or name == "kg.cli":
+        if name.startswith(("kg.link", "kg.web")) or name in ("kg.cli", "kg.cli_group"):
             extractor = {target for target in graph[name] if target.startswith("kg.extract")}
             if name == "kg.cli":  # the extract command itself, inside its function
                 extractor -= {"kg.extract"}
@@ -192,3 +198,31 @@ def test_extracting_loads_spacy():
     loaded = _modules_after("from kg.cli import main; main()", "extract", "samples/articles/"
                             + sorted(p.name for p in (ROOT / "samples" / "articles").glob("*.txt"))[0])
     assert "spacy" in loaded
+
+
+HEAVY = {"spacy", "rdflib", "owlready2", "flask"}
+
+
+def test_the_command_line_and_the_query_path_load_no_heavy_module(store, tmp_path):
+    # pmkg starts in a fraction of a second (benchmarks/bench_start.py) because none of these is loaded.
+    query = tmp_path / "ask.rq"
+    query.write_text("ASK { ?s ?p ?o }")
+    assert not _modules_after("import kg.cli") & HEAVY
+    for argv in (["--help"], ["query", "--store", str(store), str(query)], ["query", "--help"]):
+        loaded = _modules_after("from kg.cli import main; main()", *argv)
+        assert "click" in loaded and not loaded & HEAVY, (argv, sorted(loaded & HEAVY))
+
+
+def test_the_commands_imported_on_use_are_listed_with_their_own_help():
+    import importlib
+
+    from click.testing import CliRunner
+
+    from kg.cli import LAZY_COMMANDS, main
+
+    width = 80 - 6 - max(len(name) for name in main.list_commands(None))   # as click lays out --help
+    for name, (module, attribute, short_help) in LAZY_COMMANDS.items():
+        command = getattr(importlib.import_module(module), attribute)
+        assert command.get_short_help_str(width) == short_help, name
+        result = CliRunner().invoke(main, [name, "--help"])
+        assert result.exit_code == 0 and f" {name} [OPTIONS]" in result.output, name
