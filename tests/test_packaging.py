@@ -25,3 +25,20 @@ def test_wheel_contains_code_data_and_templates(tmp_path):
     for name in expected:
         assert name in names, name
     assert not any(n.startswith("web/") for n in names), "no top-level module named web"
+
+
+def test_no_file_keeps_the_markers_of_an_unresolved_merge():
+    """A merge conflict committed by mistake ships a README or module with <<<<<<< in it."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    markers = ("<" * 7 + " ", ">" * 7 + " ")
+    found = []
+    for name in filter(None, files.decode().split("\0")):
+        path = ROOT / name
+        if path.suffix.lower() in {".png", ".jpg", ".gz", ".sqlite", ".warc", ".whl", ".zip"} or not path.is_file():
+            continue
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError:
+            continue
+        found += [f"{name}:{n}" for n, line in enumerate(lines, 1) if line.startswith(markers)]
+    assert not found, found
