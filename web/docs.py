@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import tempfile
@@ -25,10 +24,10 @@ from kg import entities as model
 from kg.errors import PmkgError
 from kg.namespaces import ONTOLOGY_GRAPH, VOCAB
 from kg.web.entities import ENTITY_TYPES, _description, bp
-from kg.web.pagequery import deadline as _deadline
-from kg.web.pagequery import run as _run
+from kg.web.formats import HTML
 from kg.web.protocol import negotiate
-from kg.web.results import GRAPH, HTML
+from kg.web.service import deadline as _deadline
+from kg.web.service import page_query as _run
 
 WHOLE_GRAPH_ROWS = 1_000_000   # a named graph (an article, the ontology) is sent whole, not cut at ROW_LIMIT
 DOCS_CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -60,7 +59,7 @@ def _is_term(iri: str) -> bool:
     except model.NotAnEntity:
         return False
     answer = _run(f"ASK {{ {node} ?p ?o }}", _deadline())
-    return bool(json.loads(answer["body"])["boolean"])
+    return bool(answer.data()["boolean"])
 
 
 @bp.route("/ontology")
@@ -71,7 +70,7 @@ def ontology():
         return redirect(url_for("entities.docs", name="index.html"), code=303)
     answer = _run(model.graph_query(ONTOLOGY_GRAPH), _deadline(), union=False, graph=fmt,
                   row_limit=WHOLE_GRAPH_ROWS)
-    response = Response(answer["body"], content_type=GRAPH[fmt][1])
+    response = Response(answer.body, content_type=answer.media_type)
     response.vary.add("Accept")
     return response
 

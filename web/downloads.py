@@ -21,12 +21,12 @@ from kg.store import Format
 from kg.web import urls
 from kg.web.entities import ALTERNATES, RDF_TYPES, _snapshot, bp
 from kg.web.executor import store_signature
-from kg.web.pagequery import deadline as _deadline
-from kg.web.pagequery import graphs as _graphs
-from kg.web.pagequery import rows as _rows
-from kg.web.pagequery import run as _run
+from kg.web.formats import FORMATS
+from kg.web.service import deadline as _deadline
+from kg.web.service import graphs as _graphs
+from kg.web.service import page_query as _run
 from kg.web.protocol import negotiate
-from kg.web.results import GRAPH, HTML
+from kg.web.formats import HTML
 
 DUMPS = {"ttl": Format.TURTLE, "trig": Format.TRIG, "nq": Format.NQUADS}
 HTML_ARTICLE_LIMIT = 1000
@@ -43,7 +43,7 @@ def _void_counts() -> dict:
     deadline = _deadline()
 
     def run(query: str, union: bool) -> list[dict[str, str]]:
-        return [{k: v["value"] for k, v in row.items()} for row in _rows(_run(query, deadline, union=union))]
+        return [{k: v["value"] for k, v in row.items()} for row in _run(query, deadline, union=union).bindings()]
 
     counts = void.collect(run)
     current_app.extensions["pmkg.void"] = (signature, counts)
@@ -58,8 +58,8 @@ def _void_triples():
 
 @bp.route("/.well-known/void")
 def well_known_void():
-    fmt = negotiate(request, {"text/turtle": "turtle", **RDF_TYPES}, "turtle")
-    response = Response(void.serialize(_void_triples(), GRAPH[fmt][0]), content_type=GRAPH[fmt][1])
+    fmt = negotiate(request, RDF_TYPES, "turtle")
+    response = Response(void.serialize(_void_triples(), FORMATS[fmt].oxigraph), content_type=FORMATS[fmt].media_type)
     response.vary.add("Accept")
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -72,7 +72,7 @@ def dataset():
 
 @bp.route("/downloads/void.ttl")
 def void_file():
-    return Response(void.serialize(_void_triples()), content_type=GRAPH["turtle"][1],
+    return Response(void.serialize(_void_triples()), content_type=FORMATS["turtle"].media_type,
                     headers={"Content-Disposition": 'inline; filename="void.ttl"'})
 
 

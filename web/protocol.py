@@ -15,46 +15,15 @@ from flask import Request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
-from kg.web.results import GRAPH, HTML, TABULAR
+from kg.web import formats
+from kg.web.formats import GRAPH, TABULAR
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
 
-# Accept media types -> format names, in the order of preference when the client does not mind.
-TABULAR_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "text/html": HTML,
-}
-GRAPH_TYPES = {
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/turtle": "turtle",
-    "text/n3": "turtle",
-    "application/n-triples": "ntriples",
-    "text/plain": "ntriples",
-    "application/rdf+xml": "rdfxml",
-    "application/xml": "rdfxml",
-    "application/ld+json": "jsonld",
-    "application/json": "jsonld",
-    "application/trig": "trig",
-    "text/html": HTML,
-}
-# Values of the ``format`` parameter (SPARQLWrapper sends these too) -> (tabular, graph).
-FORMAT_PARAMS = {
-    "json": ("json", "jsonld"), "xml": ("xml", "rdfxml"), "csv": ("csv", None), "tsv": ("tsv", None),
-    "turtle": (None, "turtle"), "ttl": (None, "turtle"), "n3": (None, "turtle"),
-    "ntriples": (None, "ntriples"), "nt": (None, "ntriples"), "n-triples": (None, "ntriples"),
-    "rdfxml": (None, "rdfxml"), "rdf+xml": (None, "rdfxml"), "rdf": (None, "rdfxml"),
-    "jsonld": (None, "jsonld"), "json-ld": (None, "jsonld"), "trig": (None, "trig"), "html": (HTML, HTML),
-}
-FORMAT_NAMES = sorted(set(TABULAR) | set(GRAPH) | {HTML})
+TABULAR_TYPES = formats.accept_table(TABULAR)   # Accept media types -> format names, best first
+GRAPH_TYPES = formats.accept_table(GRAPH)
 
 
 @dataclass
@@ -107,13 +76,11 @@ def _formats(request: Request, params: MultiDict) -> tuple[str, str, bool]:
     values = [v.strip().lower() for v in params.getlist("format") if v.strip()]
     if values:
         for value in values:
-            choice = FORMAT_PARAMS.get(value) or (TABULAR_TYPES.get(value.split(";")[0]),
-                                                  GRAPH_TYPES.get(value.split(";")[0]))
-            if choice != (None, None):
-                tabular, graph = choice
+            tabular, graph = formats.by_param(value)
+            if (tabular, graph) != (None, None):
                 return (tabular or negotiate(request, TABULAR_TYPES, "json"),
                         graph or negotiate(request, GRAPH_TYPES, "turtle"), True)
-        raise BadRequest(f"unknown format {values[0]!r}; use one of {', '.join(FORMAT_NAMES)}")
+        raise BadRequest(f"unknown format {values[0]!r}; use one of {', '.join(formats.NAMES)}")
     return negotiate(request, TABULAR_TYPES, "json"), negotiate(request, GRAPH_TYPES, "turtle"), False
 
 
