@@ -49,8 +49,11 @@ def _app(store: str):
                        "SERVICE_ALLOWLIST": []})
 
 
-@pytest.fixture(scope="module", params=["embedded", pytest.param("oxigraph server", marks=pytest.mark.skipif(
-    OXIGRAPH_MISSING is not None, reason=str(OXIGRAPH_MISSING)))])
+NO_OXIGRAPH = pytest.mark.skipif(OXIGRAPH_MISSING is not None,
+                                 reason="the oxigraph server is not installed (pip package oxigraph)")
+
+
+@pytest.fixture(scope="module", params=["embedded", pytest.param("oxigraph server", marks=NO_OXIGRAPH)])
 def client(request, tmp_path_factory):
     """A test client of the app on the embedded store, then on an Oxigraph server, with the same data."""
     folder = tmp_path_factory.mktemp("read-path")

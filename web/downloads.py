@@ -21,7 +21,7 @@ from kg.store import Format
 from kg.web import urls
 from kg.web.entities import ALTERNATES, RDF_TYPES, _snapshot, bp
 from kg.web.executor import store_signature
-from kg.web.formats import FORMATS
+from kg.web.formats import FORMATS, of_store_format
 from kg.web.service import deadline as _deadline
 from kg.web.service import graphs as _graphs
 from kg.web.service import page_query as _run
@@ -89,7 +89,7 @@ def _listing() -> dict:
             "graphs": "every named graph" if fmt.keeps_graphs else "the union of all graphs",
         })
     files.append({"name": "void.ttl", "url": url_for("entities.void_file"), "format": "turtle",
-                  "media_type": "text/turtle", "quads": None, "modified": stamp, "graphs": "VoID description"})
+                  "media_type": FORMATS["turtle"].bare_type, "quads": None, "modified": stamp, "graphs": "VoID description"})
     articles = sorted(g for g in _graphs() if g.startswith(model.ARTICLE))
     return {
         "files": files,
@@ -123,5 +123,4 @@ def dump(ext: str):
     modified = void.last_modified(store)
     if modified is not None:
         headers["Last-Modified"] = modified.strftime("%a, %d %b %Y %H:%M:%S GMT")
-    media = fmt.media_type + ("; charset=utf-8" if fmt is not Format.NQUADS else "")
-    return Response(chunks, content_type=media, headers=headers)
+    return Response(chunks, content_type=of_store_format(fmt).media_type, headers=headers)

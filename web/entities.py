@@ -51,7 +51,7 @@ from kg.web import pages, withdrawals
 from kg.web.archive import archived_copy
 from kg.web.cases import case_sections
 from kg.web.admission import executor
-from kg.web.formats import FORMATS, GRAPH, HTML, accept_table
+from kg.web.formats import FORMATS, GRAPH, HTML, accept_table, of_store_format
 from kg.web.protocol import negotiate
 from kg.web.service import deadline as _deadline
 from kg.web.service import graphs as _graphs
@@ -63,8 +63,8 @@ DESCRIPTION_FORMATS = ["turtle", "jsonld", "ntriples"]   # an entity's descripti
 ENTITY_TYPES = accept_table(GRAPH, [HTML, *DESCRIPTION_FORMATS])
 RDF_TYPES = accept_table(GRAPH, DESCRIPTION_FORMATS)
 ALTERNATES = [(FORMATS[name].extension, FORMATS[name].label, FORMATS[name].bare_type) for name in DESCRIPTION_FORMATS]
-GRAPH_ALTERNATES = [("trig", "TriG (the article's graph)", "application/trig"),
-                    ("nq", "N-Quads (the article's graph)", "application/n-quads")]
+GRAPH_ALTERNATES = [(FORMATS[name].extension, f"{FORMATS[name].label} (the article's graph)", FORMATS[name].bare_type)
+                    for name in ("trig", "nquads")]
 PAGE_JSON = "json"   # /id/<path>.json: the page as JSON
 
 
@@ -163,9 +163,8 @@ def _named_graph(graph: str, fmt: Format, filename: str | None = None):
         known = False
     if not known:
         abort(404, description="no such graph in the store")
-    media = "application/trig; charset=utf-8" if fmt is Format.TRIG else "application/n-quads"
     name = filename or f"{graph.rstrip('/').rsplit('/', 1)[-1]}.{fmt.extension}"
-    return Response(snapshot.stream(format=fmt, graph=graph), content_type=media,
+    return Response(snapshot.stream(format=fmt, graph=graph), content_type=of_store_format(fmt).media_type,
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 

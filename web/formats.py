@@ -7,7 +7,8 @@ for pages, the query forms it answers (``tabular``: SELECT and ASK,
 for serialising, the ``Accept`` media types that choose it (in the order of
 preference when a client does not mind) and the other ``format=`` values
 that name it (SPARQLWrapper sends some of these). Content negotiation, the
-``format=`` parameter and the serialisers all read this table.
+``format=`` parameter, the serialisers, entity pages' alternates, saved
+queries' twins and downloads all read this table.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+
+from kg.store import Format
 
 TABULAR, GRAPH = "tabular", "graph"
 
@@ -57,8 +60,10 @@ FORMATS: dict[str, ResultFormat] = {f.name: f for f in [
     ResultFormat("trig", "application/trig; charset=utf-8", "trig", "TriG", _G, ox.RdfFormat.TRIG,
                  ("application/trig",)),
     ResultFormat(HTML, "text/html; charset=utf-8", "html", "HTML", _T | _G, None, ("text/html", "application/xhtml+xml")),
+    # No query answers in N-Quads: it is a download's format (the store, an article's graph).
+    ResultFormat("nquads", "application/n-quads", "nq", "N-Quads", frozenset(), ox.RdfFormat.N_QUADS),
 ]}
-NAMES = sorted(FORMATS)
+NAMES = sorted(f.name for f in FORMATS.values() if f.forms)   # what format= accepts
 
 
 def of_form(form: str) -> list[ResultFormat]:
@@ -94,3 +99,8 @@ def by_extension(extension: str) -> ResultFormat | None:
 
 def media_type(name: str) -> str:
     return FORMATS[name].media_type
+
+
+def of_store_format(fmt: Format) -> ResultFormat:
+    """The entry for a download written by the store (``kg.store.Format``: Turtle, TriG, N-Quads, ...)."""
+    return next(f for f in FORMATS.values() if f.oxigraph == fmt.ox)
