@@ -18,12 +18,12 @@ import threading
 from pathlib import Path
 
 from flask import Response, abort, current_app, redirect, request, send_from_directory, url_for
-from werkzeug.exceptions import ServiceUnavailable
 
 from kg import entities as model
 from kg.errors import PmkgError
 from kg.namespaces import ONTOLOGY_GRAPH, VOCAB
 from kg.web.entities import ENTITY_TYPES, _description, bp
+from kg.web.errors import Unavailable
 from kg.web.formats import HTML
 from kg.web.protocol import negotiate
 from kg.web.service import deadline as _deadline
@@ -128,7 +128,7 @@ def docs(name: str):
         ensure_docs(folder)
     except (OSError, ImportError, PmkgError) as error:
         current_app.logger.error("cannot generate the ontology documentation in %s: %s", folder, error)
-        raise ServiceUnavailable("the ontology documentation could not be generated; see the server log") from None
+        raise Unavailable("the ontology documentation could not be generated; see the server log") from None
     response = send_from_directory(folder, name)
     response.headers["Content-Security-Policy"] = DOCS_CSP   # the generated pages carry inline styles
     return response

@@ -21,12 +21,11 @@ from kg.store import Format
 from kg.web import urls
 from kg.web.entities import ALTERNATES, RDF_TYPES, _snapshot, bp
 from kg.web.executor import store_signature
-from kg.web.formats import FORMATS, of_store_format
+from kg.web.formats import FORMATS, HTML, of_store_format
 from kg.web.service import deadline as _deadline
 from kg.web.service import graphs as _graphs
 from kg.web.service import page_query as _run
 from kg.web.protocol import negotiate
-from kg.web.formats import HTML
 
 DUMPS = {"ttl": Format.TURTLE, "trig": Format.TRIG, "nq": Format.NQUADS}
 HTML_ARTICLE_LIMIT = 1000

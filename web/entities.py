@@ -41,7 +41,6 @@ blueprint); a page's queries run through ``kg.web.service.page_query``.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
-from werkzeug.exceptions import ServiceUnavailable
 
 from kg import entities as model
 from kg.errors import PmkgError, StoreError
@@ -51,6 +50,7 @@ from kg.web import pages, withdrawals
 from kg.web.archive import archived_copy
 from kg.web.cases import case_sections
 from kg.web.admission import executor
+from kg.web.errors import Unavailable
 from kg.web.formats import FORMATS, GRAPH, HTML, accept_table, of_store_format
 from kg.web.protocol import negotiate
 from kg.web.service import deadline as _deadline
@@ -152,7 +152,7 @@ def _snapshot():
     try:
         return executor().current_snapshot()
     except StoreError as error:
-        raise ServiceUnavailable(f"the store cannot be read now ({error})") from None
+        raise Unavailable(f"the store cannot be read now ({error})") from None
 
 
 def _named_graph(graph: str, fmt: Format, filename: str | None = None):

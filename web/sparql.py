@@ -11,9 +11,9 @@ page holding a query form.
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
-from werkzeug.exceptions import BadRequest
 
 from kg.web import service, service_description, spreadsheet, urls
+from kg.web.errors import BadQuery
 from kg.web.formats import FORMATS, GRAPH, HTML, TABULAR, accept_table, of_form
 from kg.web.protocol import negotiate, read
 from kg.web.service import Answer
@@ -36,7 +36,7 @@ def endpoint():
     query = read(request, timeout_limit=float(config["QUERY_TIMEOUT"]), max_bytes=int(config["MAX_REQUEST_BYTES"]))
     if query.query is None:
         if request.method == "POST":
-            raise BadRequest("give exactly one query parameter")
+            raise BadQuery("give exactly one query parameter")
         return describe()
     graphs = service.graphs()
     unknown = [g for g in query.default_graphs + query.named_graphs if g not in graphs]
@@ -45,7 +45,7 @@ def endpoint():
     job = service.guarded(query.query, author=service.CLIENT, tabular="json" if for_spreadsheet else query.tabular,
                           graph=query.graph)
     if unknown:
-        raise BadRequest(f"no graph <{unknown[0]}> in the store")
+        raise BadQuery(f"no graph <{unknown[0]}> in the store")
     if dataset_given:
         job.union, job.default_graph, job.named_graphs = False, query.default_graphs, query.named_graphs
     answer = service.run(job, timeout=query.timeout)
