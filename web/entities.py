@@ -51,7 +51,7 @@ from kg.web.archive import archived_copy
 from kg.web.cases import case_sections
 from kg.web.admission import executor
 from kg.web.errors import Unavailable
-from kg.web.formats import FORMATS, GRAPH, HTML, accept_table, of_store_format
+from kg.web.formats import FORMATS, GRAPH, HTML, accept_table, of_store_format, store_format
 from kg.web.protocol import negotiate
 from kg.web.service import deadline as _deadline
 from kg.web.service import graphs as _graphs
@@ -65,6 +65,7 @@ RDF_TYPES = accept_table(GRAPH, DESCRIPTION_FORMATS)
 ALTERNATES = [(FORMATS[name].extension, FORMATS[name].label, FORMATS[name].bare_type) for name in DESCRIPTION_FORMATS]
 GRAPH_ALTERNATES = [(FORMATS[name].extension, f"{FORMATS[name].label} (the article's graph)", FORMATS[name].bare_type)
                     for name in ("trig", "nquads")]
+STORED_GRAPH_TYPES = {FORMATS[name].bare_type: store_format(name) for name in ("trig", "nquads")}   # /graph/...
 PAGE_JSON = "json"   # /id/<path>.json: the page as JSON
 
 
@@ -172,8 +173,7 @@ def _named_graph(graph: str, fmt: Format, filename: str | None = None):
 def named_graph(name: str):
     """The store's own graphs (ontology, shapes, reference, links) as TriG, or N-Quads by suffix or Accept."""
     stem, suffix = model.split_suffix(name, model.GRAPH_SUFFIXES)
-    fmt = model.GRAPH_SUFFIXES.get(suffix) or negotiate(
-        request, {"application/trig": Format.TRIG, "application/n-quads": Format.NQUADS}, Format.TRIG)
+    fmt = model.GRAPH_SUFFIXES.get(suffix) or negotiate(request, STORED_GRAPH_TYPES, Format.TRIG)
     return _named_graph(GRAPH_BASE + stem, fmt)
 
 

@@ -104,3 +104,8 @@ def media_type(name: str) -> str:
 def of_store_format(fmt: Format) -> ResultFormat:
     """The entry for a download written by the store (``kg.store.Format``: Turtle, TriG, N-Quads, ...)."""
     return next(f for f in FORMATS.values() if f.oxigraph == fmt.ox)
+
+
+def store_format(name: str) -> Format:
+    """The store's writer (``kg.store.Format``) for the format ``name`` (a download streamed from the store)."""
+    return next(fmt for fmt in Format if fmt.ox == FORMATS[name].oxigraph)
