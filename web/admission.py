@@ -42,9 +42,9 @@ import time
 from dataclasses import dataclass, field
 
 from flask import current_app, request
-from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from kg.config import is_url
+from kg.web.errors import Overloaded, Unavailable
 from kg.web.executor import Executor
 
 _lock = threading.Lock()
@@ -106,7 +106,7 @@ def client_key(address: str | None) -> str:
 def run(job: dict, *, timeout: float, network: bool = False) -> dict:
     """Run ``job`` on the executor once this request's client is admitted (see the module's rules).
 
-    Raises TooManyRequests (429) or ServiceUnavailable (503), both with
+    Raises Overloaded (429) or Unavailable (503), both with
     Retry-After, and whatever ``Executor.run`` raises.
     """
     if not current_app.config["FAIR_QUEUE"]:
@@ -183,7 +183,7 @@ class Gate:
             client = self._client(key, now)
             self._over_budget(client)
             if client.waiting + len(client.running) >= self.concurrency:
-                raise TooManyRequests(f"too many queries at once from your address (at most {self.concurrency}); "
+                raise Overloaded(f"too many queries at once from your address (at most {self.concurrency}); "
                                       "wait for one to finish", retry_after=1)
             ticket = Ticket(key, client, network, now)
             self._make_room(ticket, now)
@@ -204,7 +204,7 @@ class Gate:
                 self._waiting.remove(ticket)
                 client.waiting -= 1
             self._dispatch()
-            raise ServiceUnavailable(ticket.refused, retry_after=self._retry_after())
+            raise Unavailable(ticket.refused, retry_after=self._retry_after())
 
     def leave(self, ticket: Ticket, seconds: float) -> None:
         """Give the worker back and charge the client for ``seconds`` of query time."""
@@ -246,7 +246,7 @@ class Gate:
         if client.tokens > 0:
             return
         retry = max(1, math.ceil(-client.tokens / self.rate) + 1)
-        raise TooManyRequests(f"your address has used its query time ({self.budget:g} s per "
+        raise Overloaded(f"your address has used its query time ({self.budget:g} s per "
                               f"{self.window:g} s); try again in {retry} s", retry_after=retry)
 
     def _used(self, client: Client, now: float) -> float:
@@ -263,7 +263,7 @@ class Gate:
             return
         heaviest = max(self._waiting, key=lambda t: (self._used(t.client, now), t.arrived))
         if self._used(heaviest.client, now) <= self._used(ticket.client, now):
-            raise ServiceUnavailable("too many queries are waiting; try again shortly",
+            raise Unavailable("too many queries are waiting; try again shortly",
                                      retry_after=self._retry_after())
         self._waiting.remove(heaviest)
         heaviest.client.waiting -= 1

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import tempfile
@@ -19,16 +18,16 @@ import threading
 from pathlib import Path
 
 from flask import Response, abort, current_app, redirect, request, send_from_directory, url_for
-from werkzeug.exceptions import ServiceUnavailable
 
 from kg import entities as model
 from kg.errors import PmkgError
 from kg.namespaces import ONTOLOGY_GRAPH, VOCAB
 from kg.web.entities import ENTITY_TYPES, _description, bp
-from kg.web.pagequery import deadline as _deadline
-from kg.web.pagequery import run as _run
+from kg.web.errors import Unavailable
+from kg.web.formats import HTML
 from kg.web.protocol import negotiate
-from kg.web.results import GRAPH, HTML
+from kg.web.service import deadline as _deadline
+from kg.web.service import page_query as _run
 
 WHOLE_GRAPH_ROWS = 1_000_000   # a named graph (an article, the ontology) is sent whole, not cut at ROW_LIMIT
 DOCS_CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -60,7 +59,7 @@ def _is_term(iri: str) -> bool:
     except model.NotAnEntity:
         return False
     answer = _run(f"ASK {{ {node} ?p ?o }}", _deadline())
-    return bool(json.loads(answer["body"])["boolean"])
+    return bool(answer.data()["boolean"])
 
 
 @bp.route("/ontology")
@@ -71,7 +70,7 @@ def ontology():
         return redirect(url_for("entities.docs", name="index.html"), code=303)
     answer = _run(model.graph_query(ONTOLOGY_GRAPH), _deadline(), union=False, graph=fmt,
                   row_limit=WHOLE_GRAPH_ROWS)
-    response = Response(answer["body"], content_type=GRAPH[fmt][1])
+    response = Response(answer.body, content_type=answer.media_type)
     response.vary.add("Accept")
     return response
 
@@ -129,7 +128,7 @@ def docs(name: str):
         ensure_docs(folder)
     except (OSError, ImportError, PmkgError) as error:
         current_app.logger.error("cannot generate the ontology documentation in %s: %s", folder, error)
-        raise ServiceUnavailable("the ontology documentation could not be generated; see the server log") from None
+        raise Unavailable("the ontology documentation could not be generated; see the server log") from None
     response = send_from_directory(folder, name)
     response.headers["Content-Security-Policy"] = DOCS_CSP   # the generated pages carry inline styles
     return response

@@ -21,12 +21,11 @@ from kg.store import Format
 from kg.web import urls
 from kg.web.entities import ALTERNATES, RDF_TYPES, _snapshot, bp
 from kg.web.executor import store_signature
-from kg.web.pagequery import deadline as _deadline
-from kg.web.pagequery import graphs as _graphs
-from kg.web.pagequery import rows as _rows
-from kg.web.pagequery import run as _run
+from kg.web.formats import FORMATS, HTML, of_store_format
+from kg.web.service import deadline as _deadline
+from kg.web.service import graphs as _graphs
+from kg.web.service import page_query as _run
 from kg.web.protocol import negotiate
-from kg.web.results import GRAPH, HTML
 
 DUMPS = {"ttl": Format.TURTLE, "trig": Format.TRIG, "nq": Format.NQUADS}
 HTML_ARTICLE_LIMIT = 1000
@@ -43,7 +42,7 @@ def _void_counts() -> dict:
     deadline = _deadline()
 
     def run(query: str, union: bool) -> list[dict[str, str]]:
-        return [{k: v["value"] for k, v in row.items()} for row in _rows(_run(query, deadline, union=union))]
+        return [{k: v["value"] for k, v in row.items()} for row in _run(query, deadline, union=union).bindings()]
 
     counts = void.collect(run)
     current_app.extensions["pmkg.void"] = (signature, counts)
@@ -58,8 +57,8 @@ def _void_triples():
 
 @bp.route("/.well-known/void")
 def well_known_void():
-    fmt = negotiate(request, {"text/turtle": "turtle", **RDF_TYPES}, "turtle")
-    response = Response(void.serialize(_void_triples(), GRAPH[fmt][0]), content_type=GRAPH[fmt][1])
+    fmt = negotiate(request, RDF_TYPES, "turtle")
+    response = Response(void.serialize(_void_triples(), FORMATS[fmt].oxigraph), content_type=FORMATS[fmt].media_type)
     response.vary.add("Accept")
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -72,7 +71,7 @@ def dataset():
 
 @bp.route("/downloads/void.ttl")
 def void_file():
-    return Response(void.serialize(_void_triples()), content_type=GRAPH["turtle"][1],
+    return Response(void.serialize(_void_triples()), content_type=FORMATS["turtle"].media_type,
                     headers={"Content-Disposition": 'inline; filename="void.ttl"'})
 
 
@@ -89,7 +88,7 @@ def _listing() -> dict:
             "graphs": "every named graph" if fmt.keeps_graphs else "the union of all graphs",
         })
     files.append({"name": "void.ttl", "url": url_for("entities.void_file"), "format": "turtle",
-                  "media_type": "text/turtle", "quads": None, "modified": stamp, "graphs": "VoID description"})
+                  "media_type": FORMATS["turtle"].bare_type, "quads": None, "modified": stamp, "graphs": "VoID description"})
     articles = sorted(g for g in _graphs() if g.startswith(model.ARTICLE))
     return {
         "files": files,
@@ -123,5 +122,4 @@ def dump(ext: str):
     modified = void.last_modified(store)
     if modified is not None:
         headers["Last-Modified"] = modified.strftime("%a, %d %b %Y %H:%M:%S GMT")
-    media = fmt.media_type + ("; charset=utf-8" if fmt is not Format.NQUADS else "")
-    return Response(chunks, content_type=media, headers=headers)
+    return Response(chunks, content_type=of_store_format(fmt).media_type, headers=headers)

@@ -27,7 +27,7 @@ Routes:
 ``/.well-known/void``
     The VoID description (Turtle, or JSON-LD or N-Triples by ``Accept``).
 
-Pages read the graph through the SPARQL endpoint's executor (``kg.web.sparql``):
+Pages read the graph through the read path of the SPARQL endpoint (``kg.web.service``):
 the same snapshot and the same time limit.
 
 ``/id/<path>.json`` is the page itself as JSON (what the HTML page shows, for
@@ -35,13 +35,12 @@ scripts). Officers, forces and bodies, and articles have pages of their own
 (``kg.web.pages``); every other entity the generic page of its facts. The
 routes of vocabularies, the ontology and its documentation are in
 ``kg.web.docs``, those of downloads and VoID in ``kg.web.downloads`` (on this
-blueprint); a page's queries run through ``kg.web.pagequery``.
+blueprint); a page's queries run through ``kg.web.service.page_query``.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
-from werkzeug.exceptions import ServiceUnavailable
 
 from kg import entities as model
 from kg.errors import PmkgError, StoreError
@@ -50,27 +49,23 @@ from kg.store import Format
 from kg.web import pages, withdrawals
 from kg.web.archive import archived_copy
 from kg.web.cases import case_sections
-from kg.web.pagequery import deadline as _deadline
-from kg.web.pagequery import graphs as _graphs
-from kg.web.pagequery import rows as _rows
-from kg.web.pagequery import run as _run
+from kg.web.admission import executor
+from kg.web.errors import Unavailable
+from kg.web.formats import FORMATS, GRAPH, HTML, accept_table, of_store_format, store_format
 from kg.web.protocol import negotiate
-from kg.web.results import GRAPH, HTML
-from kg.web.sparql import executor
+from kg.web.service import deadline as _deadline
+from kg.web.service import graphs as _graphs
+from kg.web.service import page_query as _run
 
 bp = Blueprint("entities", __name__)
 
-ENTITY_TYPES = {
-    "text/html": HTML, "application/xhtml+xml": HTML,
-    "text/turtle": "turtle", "application/x-turtle": "turtle",
-    "application/ld+json": "jsonld", "application/json": "jsonld",
-    "application/n-triples": "ntriples", "text/plain": "ntriples",
-}
-RDF_TYPES = {k: v for k, v in ENTITY_TYPES.items() if v != HTML}
-ALTERNATES = [("ttl", "Turtle", "text/turtle"), ("jsonld", "JSON-LD", "application/ld+json"),
-              ("nt", "N-Triples", "application/n-triples")]
-GRAPH_ALTERNATES = [("trig", "TriG (the article's graph)", "application/trig"),
-                    ("nq", "N-Quads (the article's graph)", "application/n-quads")]
+DESCRIPTION_FORMATS = ["turtle", "jsonld", "ntriples"]   # an entity's description, in this order
+ENTITY_TYPES = accept_table(GRAPH, [HTML, *DESCRIPTION_FORMATS])
+RDF_TYPES = accept_table(GRAPH, DESCRIPTION_FORMATS)
+ALTERNATES = [(FORMATS[name].extension, FORMATS[name].label, FORMATS[name].bare_type) for name in DESCRIPTION_FORMATS]
+GRAPH_ALTERNATES = [(FORMATS[name].extension, f"{FORMATS[name].label} (the article's graph)", FORMATS[name].bare_type)
+                    for name in ("trig", "nquads")]
+STORED_GRAPH_TYPES = {FORMATS[name].bare_type: store_format(name) for name in ("trig", "nquads")}   # /graph/...
 PAGE_JSON = "json"   # /id/<path>.json: the page as JSON
 
 
@@ -114,18 +109,18 @@ def _page(iri: str, as_json: bool = False):
     rows, truncated = [], False
     for part in model.FACT_PARTS:
         answer = _run(model.facts_query(iri, part), deadline, union=False)
-        rows += _rows(answer)
-        truncated = truncated or answer["truncated"]
+        rows += answer.bindings()
+        truncated = truncated or answer.truncated
     if not rows:
         abort(404, description=f"no entity <{iri}> in the graph")
     names = model.linked_iris(rows) | {iri}
-    labels = model.label_table(_rows(_run(model.labels_query(names), deadline)))
+    labels = model.label_table(_run(model.labels_query(names), deadline).bindings())
     page = model.build_page(iri, rows, labels, truncated=truncated)
     if page is None:
         abort(404, description=f"no entity <{iri}> in the graph")
     alternates = _alternates(iri, _graphs())
-    cases = case_sections(iri, lambda query: _rows(_run(query, deadline)))
-    kind, sections = pages.sections(iri, page, cases, lambda query: _rows(_run(query, deadline)))
+    cases = case_sections(iri, lambda query: _run(query, deadline).bindings())
+    kind, sections = pages.sections(iri, page, cases, lambda query: _run(query, deadline).bindings())
     archived = archived_copy(iri)
     if as_json:
         return jsonify(pages.as_json(page, kind, sections, cases, alternates, archived))
@@ -140,10 +135,10 @@ def _page(iri: str, as_json: bool = False):
 
 def _description(iri: str, fmt: str, negotiated: bool):
     answer = _run(model.description_query(iri), _deadline(), graph=fmt)
-    if not answer["rows"]:
+    if not answer.rows:
         abort(404, description=f"no entity <{iri}> in the graph")
-    response = Response(answer["body"], content_type=GRAPH[fmt][1])
-    if answer["truncated"]:
+    response = Response(answer.body, content_type=answer.media_type)
+    if answer.truncated:
         response.headers["X-PMKG-Truncated"] = f"cut at the row limit of {current_app.config['ROW_LIMIT']}"
     local = model.local_path(iri)
     if negotiated and local:
@@ -158,7 +153,7 @@ def _snapshot():
     try:
         return executor().current_snapshot()
     except StoreError as error:
-        raise ServiceUnavailable(f"the store cannot be read now ({error})") from None
+        raise Unavailable(f"the store cannot be read now ({error})") from None
 
 
 def _named_graph(graph: str, fmt: Format, filename: str | None = None):
@@ -169,9 +164,8 @@ def _named_graph(graph: str, fmt: Format, filename: str | None = None):
         known = False
     if not known:
         abort(404, description="no such graph in the store")
-    media = "application/trig; charset=utf-8" if fmt is Format.TRIG else "application/n-quads"
     name = filename or f"{graph.rstrip('/').rsplit('/', 1)[-1]}.{fmt.extension}"
-    return Response(snapshot.stream(format=fmt, graph=graph), content_type=media,
+    return Response(snapshot.stream(format=fmt, graph=graph), content_type=of_store_format(fmt).media_type,
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
@@ -179,8 +173,7 @@ def _named_graph(graph: str, fmt: Format, filename: str | None = None):
 def named_graph(name: str):
     """The store's own graphs (ontology, shapes, reference, links) as TriG, or N-Quads by suffix or Accept."""
     stem, suffix = model.split_suffix(name, model.GRAPH_SUFFIXES)
-    fmt = model.GRAPH_SUFFIXES.get(suffix) or negotiate(
-        request, {"application/trig": Format.TRIG, "application/n-quads": Format.NQUADS}, Format.TRIG)
+    fmt = model.GRAPH_SUFFIXES.get(suffix) or negotiate(request, STORED_GRAPH_TYPES, Format.TRIG)
     return _named_graph(GRAPH_BASE + stem, fmt)
 
 

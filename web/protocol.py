@@ -13,48 +13,18 @@ from dataclasses import dataclass
 
 from flask import Request
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
-from kg.web.results import GRAPH, HTML, TABULAR
+from kg.web import formats
+from kg.web.errors import BadQuery
+from kg.web.formats import GRAPH, TABULAR
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
 
-# Accept media types -> format names, in the order of preference when the client does not mind.
-TABULAR_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "text/html": HTML,
-}
-GRAPH_TYPES = {
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/turtle": "turtle",
-    "text/n3": "turtle",
-    "application/n-triples": "ntriples",
-    "text/plain": "ntriples",
-    "application/rdf+xml": "rdfxml",
-    "application/xml": "rdfxml",
-    "application/ld+json": "jsonld",
-    "application/json": "jsonld",
-    "application/trig": "trig",
-    "text/html": HTML,
-}
-# Values of the ``format`` parameter (SPARQLWrapper sends these too) -> (tabular, graph).
-FORMAT_PARAMS = {
-    "json": ("json", "jsonld"), "xml": ("xml", "rdfxml"), "csv": ("csv", None), "tsv": ("tsv", None),
-    "turtle": (None, "turtle"), "ttl": (None, "turtle"), "n3": (None, "turtle"),
-    "ntriples": (None, "ntriples"), "nt": (None, "ntriples"), "n-triples": (None, "ntriples"),
-    "rdfxml": (None, "rdfxml"), "rdf+xml": (None, "rdfxml"), "rdf": (None, "rdfxml"),
-    "jsonld": (None, "jsonld"), "json-ld": (None, "jsonld"), "trig": (None, "trig"), "html": (HTML, HTML),
-}
-FORMAT_NAMES = sorted(set(TABULAR) | set(GRAPH) | {HTML})
+TABULAR_TYPES = formats.accept_table(TABULAR)   # Accept media types -> format names, best first
+GRAPH_TYPES = formats.accept_table(GRAPH)
 
 
 @dataclass
@@ -76,19 +46,19 @@ def _params(request: Request) -> tuple[MultiDict, str | None]:
     if mimetype == FORM:
         form = request.form
         if "update" in form:
-            raise BadRequest("this endpoint is read-only: SPARQL Update is refused")
+            raise BadQuery("this endpoint is read-only: SPARQL Update is refused")
         merged = MultiDict(list(request.args.items(multi=True)) + list(form.items(multi=True)))
         return merged, _one_query(merged.getlist("query"))
     if mimetype == DIRECT:
         if "query" in request.args:
-            raise BadRequest("send the query either in the body or as the query parameter, not both")
+            raise BadQuery("send the query either in the body or as the query parameter, not both")
         charset = request.mimetype_params.get("charset", "utf-8").lower()
         if charset not in ("utf-8", "utf8"):
             raise UnsupportedMediaType(f"send the query in UTF-8, as the SPARQL Protocol requires, not {charset}")
         try:
             text = request.get_data(cache=False).decode("utf-8")
         except UnicodeDecodeError:
-            raise BadRequest("the query is not valid UTF-8") from None
+            raise BadQuery("the query is not valid UTF-8") from None
         return request.args, text
     if mimetype == UPDATE:
         raise UnsupportedMediaType("this endpoint is read-only: SPARQL Update is refused")
@@ -99,7 +69,7 @@ def _params(request: Request) -> tuple[MultiDict, str | None]:
 
 def _one_query(values: list[str]) -> str | None:
     if len(values) > 1:
-        raise BadRequest("give exactly one query parameter")
+        raise BadQuery("give exactly one query parameter")
     return values[0] if values else None
 
 
@@ -107,13 +77,11 @@ def _formats(request: Request, params: MultiDict) -> tuple[str, str, bool]:
     values = [v.strip().lower() for v in params.getlist("format") if v.strip()]
     if values:
         for value in values:
-            choice = FORMAT_PARAMS.get(value) or (TABULAR_TYPES.get(value.split(";")[0]),
-                                                  GRAPH_TYPES.get(value.split(";")[0]))
-            if choice != (None, None):
-                tabular, graph = choice
+            tabular, graph = formats.by_param(value)
+            if (tabular, graph) != (None, None):
                 return (tabular or negotiate(request, TABULAR_TYPES, "json"),
                         graph or negotiate(request, GRAPH_TYPES, "turtle"), True)
-        raise BadRequest(f"unknown format {values[0]!r}; use one of {', '.join(FORMAT_NAMES)}")
+        raise BadQuery(f"unknown format {values[0]!r}; use one of {', '.join(formats.NAMES)}")
     return negotiate(request, TABULAR_TYPES, "json"), negotiate(request, GRAPH_TYPES, "turtle"), False
 
 
@@ -132,14 +100,14 @@ def _timeout(params: MultiDict, limit: float) -> float:
     try:
         seconds = float(value)
     except ValueError:
-        raise BadRequest(f"timeout must be a number of seconds, not {value!r}") from None
+        raise BadQuery(f"timeout must be a number of seconds, not {value!r}") from None
     if not seconds > 0:
-        raise BadRequest("timeout must be more than 0 seconds")
+        raise BadQuery("timeout must be more than 0 seconds")
     return min(seconds, limit)
 
 
 def read(request: Request, *, timeout_limit: float, max_bytes: int | None = None) -> QueryRequest:
-    """The query request in ``request``; raises BadRequest, RequestEntityTooLarge or UnsupportedMediaType.
+    """The query request in ``request``; raises BadQuery, RequestEntityTooLarge or UnsupportedMediaType.
 
     ``max_bytes`` bounds the query text however it came (a body is bounded
     before it is read by the app's MAX_CONTENT_LENGTH; a URL only here).
@@ -148,7 +116,7 @@ def read(request: Request, *, timeout_limit: float, max_bytes: int | None = None
         raise RequestEntityTooLarge(f"the request is larger than this endpoint's limit of {max_bytes} bytes")
     params, query = _params(request)
     if query is not None and not query.strip():
-        raise BadRequest("the query is empty")
+        raise BadQuery("the query is empty")
     if max_bytes is not None and query is not None and len(query) > max_bytes:
         raise RequestEntityTooLarge(f"the query is longer than this endpoint's limit of {max_bytes} bytes")
     tabular, graph, given = _formats(request, params)

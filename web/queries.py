@@ -21,19 +21,19 @@ queries' SERVICE calls elsewhere; it must also be in ``SERVICE_ALLOWLIST``.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
-from werkzeug.exceptions import BadRequest, NotFound, ServiceUnavailable
+from werkzeug.exceptions import NotFound
 
 from kg import saved_queries
-from kg.errors import StoreError
 from kg.entities import href as entity_href
 from kg.saved_queries import ParameterError, SavedQuery, UnknownQuery
-from kg.web import admission, query_guard, spreadsheet, sparql, urls
-from kg.web.executor import Busy, QueryTimeout, WorkerFailed
+from kg.web import service, spreadsheet, urls
+from kg.web.errors import BadQuery
+from kg.web.formats import FORMATS, by_extension
+from kg.web.service import Answer
 
 bp = Blueprint("queries", __name__)
 PAGE_SIZE = 50   # result rows a page shows at a time (table.js pages them; without it, all rows)
@@ -42,7 +42,7 @@ NUMERIC = {"integer", "decimal", "double", "float", "int", "long", "short", "non
 # The app's policy (kg.web.CONTENT_SECURITY_POLICY) and the page's own script: no inline script, nothing else.
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
             "base-uri 'none'; frame-ancestors 'none'")
-TWINS = {"json", "csv", "ttl"}
+TWINS = {"json": "json", "csv": "csv", "ttl": "turtle"}   # a twin's extension -> its format
 SCHEMAS = {"iri": {"type": "string", "format": "uri"}, "integer": {"type": "integer"},
            "date": {"type": "string", "format": "date"}, "en": {"type": "string"}, "string": {"type": "string"}}
 
@@ -79,12 +79,11 @@ def index_json():
 def openapi():
     paths = {}
     for query in saved_queries.load_all().values():
-        produces = {"text/turtle": {}} if query.form in ("CONSTRUCT", "DESCRIBE") else {"text/csv": {}}
+        produces = {_twin(query).bare_type: {}}
         paths[f"/queries/{query.name}.json"] = {"get": {
             "operationId": query.name.replace("-", "_"),
             "summary": query.summary,
-            "description": query.description + f"\n\nAlso as /queries/{query.name}"
-                           + (".ttl" if query.form in ("CONSTRUCT", "DESCRIBE") else ".csv") + ".",
+            "description": query.description + f"\n\nAlso as /queries/{query.name}.{_twin(query).extension}.",
             "tags": list(query.tags),
             "parameters": [_openapi_parameter(p) for p in query.parameters],
             "responses": {
@@ -102,6 +101,11 @@ def openapi():
         "paths": paths,
     }
     return jsonify(document)
+
+
+def _twin(query: SavedQuery):
+    """The format of a saved query's file twin besides .json: CSV rows, or a graph's Turtle."""
+    return FORMATS["turtle" if query.form in ("CONSTRUCT", "DESCRIBE") else "csv"]
 
 
 def _openapi_parameter(parameter) -> dict:
@@ -129,21 +133,19 @@ def one(name: str):
         return _page(query, values)
     if twin == "json":
         return _json(query, values)
-    graph = query.form in ("CONSTRUCT", "DESCRIBE")
-    if (twin == "ttl") != graph:
-        raise NotFound(f"{query.name} is a {query.form} query: use .json or "
-                       + (".ttl" if graph else ".csv"))
+    if by_extension(twin) != _twin(query):
+        raise NotFound(f"{query.name} is a {query.form} query: use .json or .{_twin(query).extension}")
     if twin == "csv":   # written here from JSON, with formula-like cells neutralised
         answer = spreadsheet.as_csv(run(query, values, "json"))
-        response = Response(answer["body"], content_type=spreadsheet.MEDIA_TYPE,
+        response = Response(answer.body, content_type=answer.media_type,
                             headers={"Content-Disposition": f'attachment; filename="{query.name}.csv"'})
         return _with_truncation(response, answer)
-    answer = run(query, values, "turtle")
-    return _with_truncation(Response(answer["body"], content_type="text/turtle; charset=utf-8"), answer)
+    answer = run(query, values, TWINS[twin])
+    return _with_truncation(Response(answer.body, content_type=answer.media_type), answer)
 
 
-def _with_truncation(response: Response, answer: dict) -> Response:
-    if answer["truncated"]:
+def _with_truncation(response: Response, answer: Answer) -> Response:
+    if answer.truncated:
         response.headers["X-PMKG-Truncated"] = f"results cut at the row limit of {current_app.config['ROW_LIMIT']}"
     return response
 
@@ -152,12 +154,12 @@ def _json(query: SavedQuery, values: dict):
     answer = run(query, values, "json")
     out = _entry(query)
     out["values"] = {k: v for k, v in values.items() if v}
-    out["truncated"] = answer["truncated"]
-    if answer["kind"] == "graph":
-        out["turtle"] = answer["body"].decode("utf-8")
+    out["truncated"] = answer.truncated
+    if answer.kind == "graph":
+        out["turtle"] = answer.body.decode("utf-8")
         out["results"] = None
     else:
-        out["results"] = json.loads(answer["body"])
+        out["results"] = answer.data()
     out["chart"] = chart_data(query, out["results"])
     return _with_truncation(jsonify(out), answer)
 
@@ -166,7 +168,7 @@ def _page(query: SavedQuery, values: dict):
     missing = [p.name for p in query.parameters if p.required and not values[p.name]]
     given = urlencode({k: v for k, v in values.items() if v})
     twins = {twin: url_for("queries.one", name=f"{query.name}.{twin}") + (f"?{given}" if given else "")
-             for twin in ("json", "ttl" if query.form in ("CONSTRUCT", "DESCRIBE") else "csv")}
+             for twin in ("json", _twin(query).extension)}
     context = {"query": _entry(query), "values": values, "truncated": False, "ran": False, "twins": twins,
                "row_limit": current_app.config["ROW_LIMIT"], "names": [], "rows": [], "text": None,
                "boolean": None, "chart": None, "numeric": set(), "page_size": PAGE_SIZE}
@@ -174,12 +176,12 @@ def _page(query: SavedQuery, values: dict):
         context["values"] = {p.name: p.default or "" for p in query.parameters}
         return _with_script(render_template("query_page.html", **context))
     answer = run(query, values, "json")
-    context.update(ran=True, truncated=answer["truncated"])
-    if answer["kind"] == "graph":
-        context["text"] = answer["body"].decode("utf-8")
+    context.update(ran=True, truncated=answer.truncated)
+    if answer.kind == "graph":
+        context["text"] = answer.body.decode("utf-8")
     else:
-        results = json.loads(answer["body"])
-        if answer["kind"] == "boolean":
+        results = answer.data()
+        if answer.kind == "boolean":
             context["boolean"] = results["boolean"]
         else:
             names, rows = shown_columns(results["head"]["vars"]), results["results"]["bindings"]
@@ -254,30 +256,13 @@ def timeline_points(rows: list[dict], x: str, y: str) -> list[dict]:
             for day, label in events]
 
 
-def run(query: SavedQuery, values: dict, fmt: str) -> dict:
-    """Bind ``values``, check and run ``query``; the executor's answer (``fmt``: json, csv or turtle)."""
-    config = current_app.config
+def run(query: SavedQuery, values: dict, fmt: str) -> Answer:
+    """Bind ``values``, check and run ``query`` (``fmt``: json, csv or turtle)."""
     try:
         substitutions = query.bind(values)
         text = query.text(endpoint=_endpoint())
     except ParameterError as error:
-        raise BadRequest(str(error)) from None
-    try:
-        scan = query_guard.precheck(text)
-    except query_guard.Refused as refusal:
-        raise BadRequest(str(refusal)) from None
-    job = {"query": text, "check": scan.needs_check, "union": None if scan.dataset else True,
-           "default_graph": None, "named_graphs": None,
-           "row_limit": int(config["ROW_LIMIT"]), "tabular": fmt if fmt in ("json", "csv") else "json",
-           "graph": "turtle", "substitutions": substitutions}
-    try:
-        answer = admission.run(job, timeout=float(config["QUERY_TIMEOUT"]), network=scan.services > 0)
-    except (QueryTimeout, Busy, StoreError) as error:
-        raise ServiceUnavailable(str(error)) from None
-    except WorkerFailed as error:
-        raise sparql.QueryFailed(str(error)) from None
-    if not answer["ok"]:
-        if answer["error"] == "refused":
-            raise BadRequest(answer["message"])
-        raise sparql.QueryFailed(answer["message"])
-    return answer
+        raise BadQuery(str(error)) from None
+    job = service.guarded(text, author=service.SAVED, tabular=fmt if fmt in ("json", "csv") else "json",
+                          substitutions=substitutions)
+    return service.run(job, timeout=float(current_app.config["QUERY_TIMEOUT"]))

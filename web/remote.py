@@ -21,7 +21,8 @@ server, through the same steps as on the embedded store:
   ``RESULT_BYTES`` (then the connection is closed), within the time limit
   (a client-side deadline on the whole answer, and the server's own limit
   where it has one: Virtuoso's ``timeout`` parameter). The answer is the
-  same dict as a worker's, so the views do not care which store ran it.
+  same dict as a worker's, read by ``kg.web.service.run`` into the same ``Answer``:
+  the views do not care which store ran it.
 """
 
 from __future__ import annotations

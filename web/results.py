@@ -1,8 +1,8 @@
-"""Result formats, and running one query against a store into bytes (inside a worker).
+"""Running one query against a store into bytes (inside a worker, or for the server's executor).
 
 ``execute`` is what a worker process calls for each request: it runs the query
 with pyoxigraph, stops after the row limit, and serialises in the format the
-view chose. SELECT rows are first written as SPARQL JSON here (pyoxigraph
+job chose (``kg.web.formats``). SELECT rows are first written as SPARQL JSON here (pyoxigraph
 cannot serialise a truncated iterator) and re-serialised by pyoxigraph for
 XML, CSV and TSV, so those formats are exactly pyoxigraph's.
 """
@@ -17,22 +17,8 @@ from kg.errors import PmkgError, QuerySyntaxError
 from kg.namespaces import PREFIXES
 from kg.store import Store
 from kg.web import query_guard
+from kg.web.formats import FORMATS, HTML
 
-# name -> (pyoxigraph format, media type sent)
-TABULAR = {
-    "json": (ox.QueryResultsFormat.JSON, "application/sparql-results+json"),
-    "xml": (ox.QueryResultsFormat.XML, "application/sparql-results+xml"),
-    "csv": (ox.QueryResultsFormat.CSV, "text/csv; charset=utf-8"),
-    "tsv": (ox.QueryResultsFormat.TSV, "text/tab-separated-values; charset=utf-8"),
-}
-GRAPH = {
-    "turtle": (ox.RdfFormat.TURTLE, "text/turtle; charset=utf-8"),
-    "ntriples": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
-    "rdfxml": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
-    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
-    "trig": (ox.RdfFormat.TRIG, "application/trig; charset=utf-8"),
-}
-HTML = "html"  # rendered by the view from JSON results or Turtle
 # Entity IRIs have slashes after id/, which a prefixed name would have to escape.
 OUTPUT_PREFIXES = {p: iri for p, iri in PREFIXES.items() if p != "pmkgid"}
 
@@ -95,7 +81,7 @@ def _graph(results: ox.QueryTriples, row_limit: int, byte_limit: int, fmt: str) 
             break
         triples.append(triple)
         size += _size(triple)
-    rdf_format = GRAPH["turtle" if fmt == HTML else fmt][0]
+    rdf_format = FORMATS["turtle" if fmt == HTML else fmt].oxigraph
     items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if fmt == "trig" else triples
     prefixes = OUTPUT_PREFIXES if fmt in ("turtle", "trig", HTML) else None
     return ox.serialize(items, None, rdf_format, prefixes=prefixes), truncated, len(triples)
@@ -128,7 +114,7 @@ SERVICE_FAILED = ("the query failed: a SERVICE call did not succeed (the remote 
 
 
 def execute(store: Store, request: dict) -> dict:
-    """Run one request (see ``kg.web.sparql``) and return a picklable answer.
+    """Run one request (a ``kg.web.service.Job``'s ``wire()``) and return a picklable answer.
 
     ``request["substitutions"]``, if present, maps variable names (without
     ``?``) to pyoxigraph terms (which pickle) bound before evaluation: how
@@ -137,7 +123,7 @@ def execute(store: Store, request: dict) -> dict:
     "the union of all graphs unless the query has FROM". Results are cut at
     ``row_limit`` rows or about ``result_bytes`` bytes (0: no byte limit).
 
-    The answer is ``{"ok": True, "kind": "tabular"|"boolean"|"graph", "format", "body",
+    The answer (``kg.web.service.run`` reads it into an ``Answer``) is ``{"ok": True, "kind": "tabular"|"boolean"|"graph", "format", "body",
     "truncated", "rows"}`` or ``{"ok": False, "error": "syntax"|"failed"|"refused"|"memory"|"federate",
     "message"}``.
     """
@@ -162,7 +148,7 @@ def execute(store: Store, request: dict) -> dict:
             if fmt in (HTML, "json"):
                 body = json.dumps({"head": {}, "boolean": bool(results)}).encode()
             else:
-                body = results.serialize(format=TABULAR[fmt][0])
+                body = results.serialize(format=FORMATS[fmt].oxigraph)
             return {"ok": True, "kind": "boolean", "format": fmt, "body": body, "truncated": False, "rows": 1}
         if isinstance(results, ox.QuerySolutions):
             fmt = request["tabular"]
@@ -170,7 +156,7 @@ def execute(store: Store, request: dict) -> dict:
             body = json.dumps(data, ensure_ascii=False).encode("utf-8")
             if fmt not in (HTML, "json"):
                 parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-                body = parsed.serialize(format=TABULAR[fmt][0])
+                body = parsed.serialize(format=FORMATS[fmt].oxigraph)
             rows = len(data["results"]["bindings"])
             return {"ok": True, "kind": "tabular", "format": fmt, "body": body, "truncated": truncated, "rows": rows}
         fmt = request["graph"]

@@ -1,41 +1,25 @@
 """The SPARQL 1.1 Protocol endpoint at ``/sparql`` (query operation only, read-only).
 
 A request is read (``kg.web.protocol``), checked (``kg.web.query_guard``),
-admitted by the fair queue (``kg.web.admission``), run in a worker under
-its time and row limits (``kg.web.executor``) and
-answered in the negotiated format (``kg.web.results``). A GET without a
+run as a ``kg.web.service`` job (admitted by the fair queue, run under its
+time and row limits on the embedded store or the server) and answered in the
+negotiated format (``kg.web.formats``). A GET without a
 query answers RDF clients with the Service Description and browsers with a
 page holding a query form.
 """
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, current_app, render_template, request
-from werkzeug.exceptions import BadRequest, HTTPException, ServiceUnavailable
 
-from kg.errors import StoreError
-from kg.web import admission, query_guard, service_description, spreadsheet, urls
-from kg.web.admission import executor  # noqa: F401 - kg.web.entities and queries use it from here
-from kg.web.executor import Busy, QueryTimeout, WorkerFailed
-from kg.web.protocol import GRAPH_TYPES, read, negotiate
-from kg.web.results import GRAPH, HTML, TABULAR
+from kg.web import service, service_description, spreadsheet, urls
+from kg.web.errors import BadQuery
+from kg.web.formats import FORMATS, GRAPH, HTML, TABULAR, accept_table, of_form
+from kg.web.protocol import negotiate, read
+from kg.web.service import Answer
 
 bp = Blueprint("sparql", __name__)
-PAGE_FORMATS = [HTML, *TABULAR, *GRAPH]
-
-
-class QueryFailed(HTTPException):
-    code = 500
-    description = "the query failed"
-
-
-def _graphs() -> frozenset[str]:
-    try:
-        return executor().graphs()
-    except StoreError as error:
-        raise ServiceUnavailable(str(error)) from None
+PAGE_FORMATS = [HTML] + [f.name for f in of_form(TABULAR) + of_form(GRAPH) if f.name != HTML]
 
 
 @bp.after_request
@@ -52,66 +36,40 @@ def endpoint():
     query = read(request, timeout_limit=float(config["QUERY_TIMEOUT"]), max_bytes=int(config["MAX_REQUEST_BYTES"]))
     if query.query is None:
         if request.method == "POST":
-            raise BadRequest("give exactly one query parameter")
+            raise BadQuery("give exactly one query parameter")
         return describe()
-    graphs = _graphs()
-    try:
-        scan = query_guard.precheck(query.query)
-    except query_guard.Refused as refusal:
-        raise BadRequest(str(refusal)) from None
+    graphs = service.graphs()
     unknown = [g for g in query.default_graphs + query.named_graphs if g not in graphs]
-    if unknown:
-        raise BadRequest(f"no graph <{unknown[0]}> in the store")
     dataset_given = bool(query.default_graphs or query.named_graphs)
     for_spreadsheet = spreadsheet.wanted(request.values, query.tabular)   # CSV from JSON, formulas neutralised
-    job = {
-        "query": query.query,
-        "check": scan.needs_check,
-        "union": False if dataset_given else (None if scan.dataset else True),
-        "default_graph": query.default_graphs if dataset_given else None,
-        "named_graphs": query.named_graphs if dataset_given else None,
-        "row_limit": int(config["ROW_LIMIT"]),
-        "tabular": "json" if for_spreadsheet else query.tabular,
-        "graph": query.graph,
-    }
-    try:
-        answer = admission.run(job, timeout=query.timeout, network=scan.services > 0)
-    except (QueryTimeout, Busy) as error:
-        raise ServiceUnavailable(str(error)) from None
-    except StoreError as error:
-        raise ServiceUnavailable(str(error)) from None
-    except WorkerFailed as error:
-        raise QueryFailed(str(error)) from None
-    if not answer["ok"]:
-        if answer["error"] == "refused":
-            raise BadRequest(answer["message"])
-        if answer["error"] == "syntax":
-            refused = query_guard.is_update(query.query)
-            raise BadRequest(query_guard.UPDATE_REFUSED if refused else answer["message"])
-        raise QueryFailed(answer["message"])
+    job = service.guarded(query.query, author=service.CLIENT, tabular="json" if for_spreadsheet else query.tabular,
+                          graph=query.graph)
+    if unknown:
+        raise BadQuery(f"no graph <{unknown[0]}> in the store")
+    if dataset_given:
+        job.union, job.default_graph, job.named_graphs = False, query.default_graphs, query.named_graphs
+    answer = service.run(job, timeout=query.timeout)
     return _respond(spreadsheet.as_csv(answer) if for_spreadsheet else answer, query.query)
 
 
-def _respond(answer: dict, text: str) -> Response:
-    fmt = answer["format"]
-    if fmt == HTML:
+def _respond(answer: Answer, text: str) -> Response:
+    if answer.format == HTML:
         return _page(answer, text)
-    media_type = TABULAR[fmt][1] if answer["kind"] != "graph" else GRAPH[fmt][1]
-    response = Response(answer["body"], content_type=media_type)
-    if answer["truncated"]:
+    response = Response(answer.body, content_type=answer.media_type)
+    if answer.truncated:
         response.headers["X-PMKG-Truncated"] = f"results cut at the row limit of {current_app.config['ROW_LIMIT']}"
     return response
 
 
-def _page(answer: dict, text: str) -> str:
+def _page(answer: Answer, text: str) -> str:
     config = current_app.config
-    values = {"kind": answer["kind"], "truncated": answer["truncated"], "row_limit": config["ROW_LIMIT"],
+    values = {"kind": answer.kind, "truncated": answer.truncated, "row_limit": config["ROW_LIMIT"],
               "query": text, "formats": PAGE_FORMATS, "timeout": config["QUERY_TIMEOUT"]}
-    if answer["kind"] == "graph":
-        values.update(text=answer["body"].decode("utf-8"), count=answer["rows"])
+    if answer.kind == "graph":
+        values.update(text=answer.body.decode("utf-8"), count=answer.rows)
     else:
-        data = json.loads(answer["body"])
-        if answer["kind"] == "boolean":
+        data = answer.data()
+        if answer.kind == "boolean":
             values["boolean"] = data["boolean"]
         else:
             values.update(names=data["head"]["vars"], rows=data["results"]["bindings"])
@@ -121,15 +79,14 @@ def _page(answer: dict, text: str) -> str:
 def describe():
     """The Service Description for RDF clients, the query page for browsers."""
     config = current_app.config
-    fmt = negotiate(request, GRAPH_TYPES, "turtle")
+    fmt = negotiate(request, accept_table(GRAPH), "turtle")
     if fmt == HTML:
         return render_template("sparql.html", query=_example(), formats=PAGE_FORMATS,
                                timeout=config["QUERY_TIMEOUT"], row_limit=config["ROW_LIMIT"])
     triples = service_description.triples(
-        urls.external("sparql.endpoint"), graphs=sorted(_graphs()), federated=bool(config["SERVICE_ALLOWLIST"])
+        urls.external("sparql.endpoint"), graphs=sorted(service.graphs()), federated=bool(config["SERVICE_ALLOWLIST"])
     )
-    rdf_format, media_type = GRAPH[fmt]
-    return Response(service_description.serialize(triples, rdf_format), content_type=media_type)
+    return Response(service_description.serialize(triples, FORMATS[fmt].oxigraph), content_type=FORMATS[fmt].media_type)
 
 
 def _example() -> str:

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
+
+from kg.web.service import Answer
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-MEDIA_TYPE = "text/csv; charset=utf-8"
 
 
 def cell(text: str) -> str:
@@ -66,8 +68,8 @@ def wanted(args, tabular: str) -> bool:
     return tabular == "csv" and args.get("download") == "spreadsheet"
 
 
-def as_csv(answer: dict) -> dict:
-    """A worker's answer in JSON (``tabular`` or ``boolean``) turned into spreadsheet-safe CSV."""
-    if answer["kind"] == "graph":
+def as_csv(answer: Answer) -> Answer:
+    """An answer in JSON (``tabular`` or ``boolean``) turned into spreadsheet-safe CSV."""
+    if answer.kind == "graph":
         return answer
-    return {**answer, "format": "csv", "body": from_json(answer["body"])}
+    return replace(answer, format="csv", body=from_json(answer.body))
