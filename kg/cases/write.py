@@ -4,11 +4,13 @@
 both graphs in one transaction. The cases graph holds only what is derived,
 so it is rebuilt whole each time; the case-links graph keeps every decision a
 person made (accepted or rejected, by whom and when) across rebuilds, and the
-proposals still supported by the articles.
+proposals still supported by the articles. Each graph is written only when
+its content changed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 
 import pyoxigraph as ox
@@ -131,16 +133,25 @@ def _link_triples(store: Store, proposals: list[Proposal], decided: dict[str, tu
     return triples + list(t)
 
 
-def refresh(store: Store) -> int:
-    """Recompute the cases from the article graphs; returns the number of cases."""
+def refresh(store: Store, changed: Iterable[str | None] | None = None) -> int:
+    """Recompute the cases from the article graphs; returns the number of cases.
+
+    ``changed`` names the graphs written since the last refresh (None: not
+    known); the search index then follows only those (``search.update``).
+    The cases and case-links graphs are written only if their content
+    changed: a write after a bulk load sets RocksDB compacting the whole
+    store, which nearly doubles its size on disk.
+    """
     found = mentions(store)
     decided = decisions(store)
     cases, proposals = resolve(found, {k: s for k, (_, s) in decided.items()})
     names = {s.iri: s.name + (f" ({s.force_name})" if s.force_name else "")
              for m in found for s in m.subjects if s.name and s.is_global}
-    store.replace_graphs({CASES_GRAPH: case_triples(cases, names),
-                          CASE_LINKS_GRAPH: _link_triples(store, proposals, decided)})
-    search.rebuild(store)  # the search index follows the graphs (ingest, withdrawal, rebuild)
+    graphs = {CASES_GRAPH: case_triples(cases, names), CASE_LINKS_GRAPH: _link_triples(store, proposals, decided)}
+    differ = {g: triples for g, triples in graphs.items() if set(triples) != {q.triple for q in store.quads(g)}}
+    if differ:
+        store.replace_graphs(differ)
+    search.update(store, None if changed is None else set(changed) | set(differ))
     return len(cases)
 
 
@@ -161,7 +172,7 @@ def decide(store: Store, link_id: str, status: str, by: str) -> str:
                    ox.Quad(iri, _n(PROV + "wasAttributedTo"), _n(f"{ID}reviewer/{slug(by)}"), graph),
                    ox.Quad(iri, _n(PROV + "generatedAtTime"), ox.Literal(now, datatype=_n(XSD + "dateTime")), graph)]
     store.replace_graph(CASE_LINKS_GRAPH, [q.triple for q in with_graph])
-    refresh(store)
+    refresh(store, [CASE_LINKS_GRAPH])
     return matches[0]
 
 
@@ -171,4 +182,4 @@ def withdraw(store: Store, article: str) -> int:
                        substitutions={"g": _n(article)}):
         raise PmkgError(f"<{article}>: no such article graph in the store")
     store.remove_graph(article)
-    return refresh(store)
+    return refresh(store, [article])
