@@ -6,6 +6,18 @@ so it is rebuilt whole each time; the case-links graph keeps every decision a
 person made (accepted or rejected, by whom and when) across rebuilds, and the
 proposals still supported by the articles. Each graph is written only when
 its content changed.
+
+The cases are always recomputed over every article graph; only the search
+index follows just the changed graphs. A narrower recompute that stays exact
+would take, for the changed articles C: the old cases reporting an article
+of C; the cases of every mention sharing an officer, a name, or (where one
+side names no officer) a force and a body with a new mention of C, and of
+every decision naming a mention of C; closed under "every case of every
+article in scope"; plus the cases sharing an anchor officer with a case in
+scope (a shared anchor changes both IRIs), and the names of the officers in
+scope taken from every article (a label uses the last article's name). Not
+done yet: the mention queries restricted to the graphs in scope (pyoxigraph's
+``named_graphs``) cost about 1.7 ms an article at a million quads.
 """
 
 from __future__ import annotations
