@@ -131,11 +131,12 @@ def decisions(store: Store) -> dict[str, tuple[str, str]]:
 
 
 def _link_triples(store: Store, proposals: list[Proposal], decided: dict[str, tuple[str, str]],
-                  part: Scope | None = None, changed: set[str] = frozenset()) -> list:
+                  part: Scope | None = None, changed: set[str] = frozenset(),
+                  quads: list[ox.Quad] | None = None) -> list:
     """Decided links, and the proposals: all of them, or with ``part`` those it found and the
     earlier ones that name no changed article and reach outside its articles."""
     kept = {iri for iri, status in decided.values() if status != "proposed"}
-    quads = list(store.quads(CASE_LINKS_GRAPH))
+    quads = list(store.quads(CASE_LINKS_GRAPH)) if quads is None else quads
     if part is not None:
         linked: dict[str, set[str]] = {}
         for q in quads:
@@ -182,7 +183,9 @@ def refresh(store: Store, changed: Iterable[str | None] | None = None) -> int:
             store.replace_graphs(differ)
         count = len(cases)
     else:
-        _write_part(store, part, _link_triples(store, part.proposals, decided, part, articles))
+        current = list(store.quads(CASE_LINKS_GRAPH))
+        _write_part(store, part, _link_triples(store, part.proposals, decided, part, articles, current),
+                    {q.triple for q in current})
         differ, count = {CASES_GRAPH: None}, part.total
     global last_scope
     last_scope = None if part is None else part.articles
@@ -190,18 +193,21 @@ def refresh(store: Store, changed: Iterable[str | None] | None = None) -> int:
     return count
 
 
-def _write_part(store: Store, part: Scope, links: list[ox.Triple]) -> None:
-    """Replace the cases of ``part`` and the case-links graph, in one transaction."""
+def _write_part(store: Store, part: Scope, links: list[ox.Triple], current: set[ox.Triple]) -> None:
+    """Replace the cases of ``part``, and what changed in the case-links graph, in one transaction."""
     values = " ".join(str(_n(c)) for c in sorted(part.old_cases))
-    delete = ("DELETE { GRAPH <%s> { ?s ?p ?o } } WHERE { VALUES ?case { %s } GRAPH <%s> {"
-              " { ?case ?p ?o BIND(?case AS ?s) } UNION { ?s <%sofCase> ?case . ?s ?p ?o } } } ;\n"
-              % (CASES_GRAPH, values, CASES_GRAPH, PMKG)) if values else ""
-    added = "".join(sparql_data(case_triples(part.cases)))
-    insert = f"INSERT DATA {{ GRAPH <{CASES_GRAPH}> {{\n{added}}} }} ;\n" if added else ""
-    lines = "".join(sparql_data(links))
-    store.update(delete + insert + f"DROP SILENT GRAPH <{CASE_LINKS_GRAPH}>"
-                 + (f" ;\nINSERT DATA {{ GRAPH <{CASE_LINKS_GRAPH}> {{\n{lines}}} }}" if lines else ""),
-                 graphs=[CASES_GRAPH, CASE_LINKS_GRAPH])
+    parts = [("DELETE { GRAPH <%s> { ?s ?p ?o } } WHERE { VALUES ?case { %s } GRAPH <%s> {"
+              " { ?case ?p ?o BIND(?case AS ?s) } UNION { ?s <%sofCase> ?case . ?s ?p ?o } } }"
+              % (CASES_GRAPH, values, CASES_GRAPH, PMKG))] if values else []
+    new = set(links)
+    for verb, graph, triples in (("DELETE DATA", CASE_LINKS_GRAPH, current - new),
+                                 ("INSERT DATA", CASES_GRAPH, case_triples(part.cases)),
+                                 ("INSERT DATA", CASE_LINKS_GRAPH, new - current)):
+        lines = "".join(sparql_data(triples))
+        if lines:
+            parts.append(f"{verb} {{ GRAPH <{graph}> {{\n{lines}}} }}")
+    if parts:
+        store.update(" ;\n".join(parts), graphs=[CASES_GRAPH, CASE_LINKS_GRAPH])
 
 
 def decide(store: Store, link_id: str, status: str, by: str) -> str:
