@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -211,6 +211,7 @@ class Tally:
     triples: int = 0
     words: int = 0
     started: float = 0.0
+    graphs: set[str] = field(default_factory=set)   # the article graphs written
 
     def add(self, result: Extracted) -> None:
         if result.status == "ok":

@@ -214,7 +214,8 @@ def ingest(
         report.quads_written += found.quads
     if report.articles is not None or report.graphs:
         from kg.cases import refresh
-        refresh(store)  # cases follow what the article graphs now say
+        written = report.articles.graphs if report.articles is not None else set()
+        refresh(store, set(report.graphs) | written)  # cases and search follow what the graphs now say
     return report
 
 
@@ -252,6 +253,7 @@ def ingest_articles(store: Store, paths: list[Path], *, workers: int = 1,
             refused = publish_extracted(store, result.graph, result.quads(), result.text)
             if refused is None:
                 tally.add(result)
+                tally.graphs.add(result.graph)
             else:
                 tally.withdrawn += 1
                 if on_failure is not None:

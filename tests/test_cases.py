@@ -243,3 +243,23 @@ def test_one_officer_in_two_different_matters_years_apart_is_a_proposal_not_a_me
     assert case_pairs(store_dir) == {frozenset({"early"}), frozenset({"late"})}
     review = run_pmkg("cases", "--review", "--store", str(store_dir)).stdout
     assert "same officer (alex-marlow) but different allegations 7.4 years apart" in review
+
+
+def test_mentions_naming_officers_are_not_paired_by_force_and_body_alone():
+    """Only a mention without an officer is compared by force and body: the rest are not the
+    square of a busy force's reports (4,000 pairs here, not 2 million)."""
+    from kg.cases.gather import Fact, Mention, Subject
+    from kg.cases.resolve import _candidates
+
+    force, body = ORG + "kent-police", ORG + "independent-office-for-police-conduct"
+
+    def mention(n: int, officer: bool) -> Mention:
+        art = f"{ID}article/2022-01-01-scale-{n}"
+        who = f"{ID}officer/kent-police/officer-{n}" if officer else f"{art}/officer/u1"
+        fact = Fact(f"{art}/investigation/i1", "Investigation", art, bodies={body}, subjects={who})
+        return Mention(art, "2022-01-01", [Subject(who, f"Officer {n}" if officer else None, force)], [fact])
+
+    mentions = [mention(n, officer=n >= 2) for n in range(2000)]
+    pairs = _candidates(mentions)
+    assert (0, 1) in pairs and (0, 1999) in pairs and (1, 1999) in pairs
+    assert (2, 3) not in pairs and len(pairs) == 1 + 2 * 1998

@@ -9,8 +9,11 @@
 - ``write``: the cases graph and the case-links graph (proposals, decisions).
 - ``cli``: the ``pmkg cases`` command group.
 
-``refresh(store)`` recomputes the cases graph from the article graphs; it runs
-after every ingest and withdrawal. Nothing here loads spaCy.
+- ``scope``: which articles a change to some article graphs can move between cases.
+
+``refresh(store, changed)`` recomputes the cases graph from the article
+graphs (only what the ``changed`` graphs reach, when given); it runs after
+every ingest and withdrawal. Nothing here loads spaCy.
 """
 
 from kg.cases.write import refresh, withdraw

@@ -150,14 +150,24 @@ def resolve(mentions: list[Mention], decisions: dict[str, str]) -> tuple[list[Ca
 
 
 def _candidates(mentions: list[Mention]) -> list[tuple[int, int]]:
-    """The pairs worth comparing: those sharing an officer, a name, or a force and a body (in order)."""
-    buckets: dict[tuple, list[int]] = defaultdict(list)
+    """The pairs worth comparing: those sharing an officer, a name, or a force and a body (in order).
+
+    A force and a body matter only where one of the two names no officer
+    (``compare``), so those buckets pair each such mention with every other:
+    not the square of a busy force's mentions.
+    """
+    buckets: dict[tuple, list[int]] = defaultdict(list)      # officer and name keys
+    named: dict[tuple, list[int]] = defaultdict(list)        # force-body keys, mentions naming officers
+    unnamed: dict[tuple, list[int]] = defaultdict(list)      # force-body keys, mentions naming none
     for i, m in enumerate(mentions):
-        keys = {("officer", o) for o in m.officers} | {("name", _name_key(o)) for o in m.officers}
-        keys |= {("force-body", f, b) for f in m.forces for b in m.bodies}
-        for key in keys:
+        for key in {("officer", o) for o in m.officers} | {("name", _name_key(o)) for o in m.officers}:
             buckets[key].append(i)
+        for key in {(f, b) for f in m.forces for b in m.bodies}:
+            (named if m.officers else unnamed)[key].append(i)
     pairs = {(i, j) for members in buckets.values() for x, i in enumerate(members) for j in members[x + 1:]}
+    for key, loose in unnamed.items():
+        others = loose + named.get(key, [])
+        pairs |= {(min(i, j), max(i, j)) for i in loose for j in others if i != j}
     return sorted(pairs)
 
 

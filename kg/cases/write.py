@@ -4,23 +4,31 @@
 both graphs in one transaction. The cases graph holds only what is derived,
 so it is rebuilt whole each time; the case-links graph keeps every decision a
 person made (accepted or rejected, by whom and when) across rebuilds, and the
-proposals still supported by the articles.
+proposals still supported by the articles. Each graph is written only when
+its content changed.
+
+With the graphs that changed, only the cases they can reach are recomputed
+(``kg.cases.scope``; the same result as the whole recompute) and written with
+one SPARQL update; the search index follows the same graphs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 
 import pyoxigraph as ox
 
 from kg import search
+from kg.cases import scope
 from kg.cases.gather import mentions
 from kg.cases.resolve import Case, Proposal, resolve
+from kg.cases.scope import Scope
 from kg.cases.status import CONCLUDING, EPISTEMIC, STATUS, conflicts, current, timeline
 from kg.errors import PmkgError
 from kg.identity import slug
 from kg.namespaces import GRAPH, ID, PMKG, PREFIXES, VOCAB, sparql_prefixes
-from kg.store import Store
+from kg.store import Store, sparql_data
 
 CASES_GRAPH = GRAPH + "cases"
 CASE_LINKS_GRAPH = GRAPH + "case-links"
@@ -31,6 +39,8 @@ XSD = PREFIXES["xsd"]
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 RDFS_LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
 PROV = PREFIXES["prov"]
+SCOPE_LIMIT = 2000   # articles: beyond, the cases are recomputed over the whole store
+last_scope: set[str] | None = None   # the articles the last refresh recomputed (None: all), for tests
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -51,9 +61,17 @@ class _Triples(list):
         self.append(ox.Triple(s if not isinstance(s, str) else _n(s), p, o if not isinstance(o, str) else _n(o)))
 
 
-def case_triples(cases: list[Case], names: dict[str, str]) -> list[ox.Triple]:
+def _names(case: Case) -> dict[str, str]:
+    """Each named officer's name (with the force's), as the case's last article (by IRI) gives it."""
+    return {s.iri: s.name + (f" ({s.force_name})" if s.force_name else "")
+            for m in sorted(case.mentions, key=lambda m: (m.article, m.key)) for s in m.subjects
+            if s.name and s.is_global}
+
+
+def case_triples(cases: list[Case]) -> list[ox.Triple]:
     t = _Triples()
     for case in cases:
+        names = _names(case)
         steps = timeline(case)
         c = _n(case.iri)
         t.add(c, RDF_TYPE, PMKG + "Case")
@@ -112,9 +130,20 @@ def decisions(store: Store) -> dict[str, tuple[str, str]]:
             for row in store.query(_DECISIONS)}
 
 
-def _link_triples(store: Store, proposals: list[Proposal], decided: dict[str, tuple[str, str]]) -> list:
+def _link_triples(store: Store, proposals: list[Proposal], decided: dict[str, tuple[str, str]],
+                  part: Scope | None = None, changed: set[str] = frozenset(),
+                  quads: list[ox.Quad] | None = None) -> list:
+    """Decided links, and the proposals: all of them, or with ``part`` those it found and the
+    earlier ones that name no changed article and reach outside its articles."""
     kept = {iri for iri, status in decided.values() if status != "proposed"}
-    triples = [q.triple for q in store.quads(CASE_LINKS_GRAPH) if q.subject.value in kept]
+    quads = list(store.quads(CASE_LINKS_GRAPH)) if quads is None else quads
+    if part is not None:
+        linked: dict[str, set[str]] = {}
+        for q in quads:
+            if q.predicate == _p("linkedArticle"):
+                linked.setdefault(q.subject.value, set()).add(q.object.value)
+        kept |= {iri for iri, arts in linked.items() if not arts & changed and not arts <= part.articles}
+    triples = [q.triple for q in quads if q.subject.value in kept]
     t = _Triples()
     for p in sorted(proposals, key=lambda p: p.key):
         iri = CASE_LINK_PREFIX + p.id
@@ -131,17 +160,54 @@ def _link_triples(store: Store, proposals: list[Proposal], decided: dict[str, tu
     return triples + list(t)
 
 
-def refresh(store: Store) -> int:
-    """Recompute the cases from the article graphs; returns the number of cases."""
-    found = mentions(store)
+def refresh(store: Store, changed: Iterable[str | None] | None = None) -> int:
+    """Recompute the cases from the article graphs; returns the number of cases.
+
+    ``changed`` names the graphs written since the last refresh (None: not
+    known); the search index then follows only those (``search.update``).
+    The cases and case-links graphs are written only if their content
+    changed: a write after a bulk load sets RocksDB compacting the whole
+    store, which nearly doubles its size on disk.
+    """
     decided = decisions(store)
-    cases, proposals = resolve(found, {k: s for k, (_, s) in decided.items()})
-    names = {s.iri: s.name + (f" ({s.force_name})" if s.force_name else "")
-             for m in found for s in m.subjects if s.name and s.is_global}
-    store.replace_graphs({CASES_GRAPH: case_triples(cases, names),
-                          CASE_LINKS_GRAPH: _link_triples(store, proposals, decided)})
-    search.rebuild(store)  # the search index follows the graphs (ingest, withdrawal, rebuild)
-    return len(cases)
+    statuses = {k: s for k, (_, s) in decided.items()}
+    articles = None if changed is None else set(changed) - {CASES_GRAPH}
+    part = None
+    if articles is not None and store.path is not None and not articles & {None, CASE_LINKS_GRAPH}:
+        part = scope.find(store, articles, statuses, SCOPE_LIMIT)
+    if part is None:
+        cases, proposals = resolve(mentions(store), statuses)
+        graphs = {CASES_GRAPH: case_triples(cases), CASE_LINKS_GRAPH: _link_triples(store, proposals, decided)}
+        differ = {g: triples for g, triples in graphs.items() if set(triples) != {q.triple for q in store.quads(g)}}
+        if differ:
+            store.replace_graphs(differ)
+        count = len(cases)
+    else:
+        current = list(store.quads(CASE_LINKS_GRAPH))
+        _write_part(store, part, _link_triples(store, part.proposals, decided, part, articles, current),
+                    {q.triple for q in current})
+        differ, count = {CASES_GRAPH: None}, part.total
+    global last_scope
+    last_scope = None if part is None else part.articles
+    search.update(store, None if changed is None else set(changed) | set(differ))
+    return count
+
+
+def _write_part(store: Store, part: Scope, links: list[ox.Triple], current: set[ox.Triple]) -> None:
+    """Replace the cases of ``part``, and what changed in the case-links graph, in one transaction."""
+    values = " ".join(str(_n(c)) for c in sorted(part.old_cases))
+    parts = [("DELETE { GRAPH <%s> { ?s ?p ?o } } WHERE { VALUES ?case { %s } GRAPH <%s> {"
+              " { ?case ?p ?o BIND(?case AS ?s) } UNION { ?s <%sofCase> ?case . ?s ?p ?o } } }"
+              % (CASES_GRAPH, values, CASES_GRAPH, PMKG))] if values else []
+    new = set(links)
+    for verb, graph, triples in (("DELETE DATA", CASE_LINKS_GRAPH, current - new),
+                                 ("INSERT DATA", CASES_GRAPH, case_triples(part.cases)),
+                                 ("INSERT DATA", CASE_LINKS_GRAPH, new - current)):
+        lines = "".join(sparql_data(triples))
+        if lines:
+            parts.append(f"{verb} {{ GRAPH <{graph}> {{\n{lines}}} }}")
+    if parts:
+        store.update(" ;\n".join(parts), graphs=[CASES_GRAPH, CASE_LINKS_GRAPH])
 
 
 def decide(store: Store, link_id: str, status: str, by: str) -> str:
@@ -161,7 +227,7 @@ def decide(store: Store, link_id: str, status: str, by: str) -> str:
                    ox.Quad(iri, _n(PROV + "wasAttributedTo"), _n(f"{ID}reviewer/{slug(by)}"), graph),
                    ox.Quad(iri, _n(PROV + "generatedAtTime"), ox.Literal(now, datatype=_n(XSD + "dateTime")), graph)]
     store.replace_graph(CASE_LINKS_GRAPH, [q.triple for q in with_graph])
-    refresh(store)
+    refresh(store, [CASE_LINKS_GRAPH])
     return matches[0]
 
 
@@ -171,4 +237,4 @@ def withdraw(store: Store, article: str) -> int:
                        substitutions={"g": _n(article)}):
         raise PmkgError(f"<{article}>: no such article graph in the store")
     store.remove_graph(article)
-    return refresh(store)
+    return refresh(store, [article])

@@ -191,7 +191,8 @@ def ingest_urls(store: Store, urls: Iterable[str], *, fetcher: Fetcher, archive:
     batch.flush()
     if len(report.ingested) + len(report.gone) > before:
         from kg.cases import refresh
-        refresh(store)      # cases follow what the article graphs now say
+        # The pages read name their graphs; a page gone withdraws one this report does not name.
+        refresh(store, None if report.gone else [g for _, g in report.ingested])
     return report
 
 

@@ -122,7 +122,7 @@ def publish(store_dir: Path, article: str) -> None:
     with Store(Path(store_dir)) as store, ReviewStore.open(Path(store_dir)) as rs:
         article = resolve(rs, article)
         if _publish(store, rs, article):
-            refresh(store)
+            refresh(store, [article])
         store.flush()
 
 
@@ -262,7 +262,7 @@ def _record(store: Store, rs: ReviewStore, article: str, decisions: list[Decisio
         return
     rs.add_decision([t for d in decisions for t in to_triples(d)])
     _publish(store, rs, article)
-    refresh(store)
+    refresh(store, [article])
     rs.flush()
     store.flush()
 

@@ -170,7 +170,7 @@ def withdraw(store_dir: Path, article: str, *, reason: str, by: str) -> Withdraw
             review.flush()
         entry = [ox.Triple(node, _WITHDRAWN_AT, at), ox.Triple(node, _REASON, ox.Literal(reason))]
         store.update(f"DROP SILENT GRAPH {named_node(article)} ;\n" + _insert(WITHDRAWALS_GRAPH, entry))
-        refresh(store)   # the cases and the search index follow
+        refresh(store, [article])   # the cases and the search index follow
         store.flush()
     return Withdrawal(article, at.value, reason)
 
@@ -226,6 +226,6 @@ def restore(store_dir: Path, article: str, *, by: str, reason: str | None = None
                 f"DROP SILENT GRAPH {named_node(KEPT_PREFIX + article)}",
                 _insert(TOMBSTONES, _activity("restoration", node, by, _now(), reason))) if part))
             review.flush()
-        refresh(store)
+        refresh(store, [article])
         store.flush()
     return len(triples)
