@@ -7,6 +7,10 @@
   scripts/setup.sh) with a generated virtuoso.ini on free loopback ports, a
   fresh database, and a user ``pmkg`` allowed SPARQL Update. ``VIRTUOSO_MISSING``
   says why it cannot run here (tests skip with that reason).
+* ``start_virtuoso(folder, ...)``: the same Virtuoso as a running process you
+  stop yourself, with its SQL port (for ``isql-vt``) and the settings a
+  benchmark changes (buffers, query time limit, folders it may read); the
+  scale benchmark (``benchmarks/scale_systems.py``) uses it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 VIRTUOSO_USER, VIRTUOSO_PASSWORD = "pmkg", "pmkg-test-password"
@@ -103,10 +108,10 @@ TransactionFile = {folder}/virtuoso-temp.trx
 ServerPort = 127.0.0.1:{sql_port}
 DisableUnixSocket = 1
 CheckpointInterval = 60
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty_buffers}
 ThreadsPerQuery = 1
-DirsAllowed = {folder}
+DirsAllowed = {dirs}
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {vsp}
@@ -115,28 +120,66 @@ MaxClientConnections = 8
 Charset = UTF-8
 [SPARQL]
 ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 30
+MaxQueryExecutionTime = {max_query_seconds}
 MaxQueryCostEstimationTime = 400
 """
+
+
+@dataclass
+class Virtuoso:
+    """A running ``virtuoso-t``: its process, /sparql URL and SQL port (``isql-vt 127.0.0.1:PORT``)."""
+
+    process: subprocess.Popen
+    url: str
+    sql_port: int
+
+    def isql(self, sql: str, *, timeout: float = 60) -> str:
+        """Run SQL as dba; its output, or RuntimeError with Virtuoso's message."""
+        done = subprocess.run(["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba", f"exec={sql}"],
+                              capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
+            raise RuntimeError(f"isql: {(done.stdout + done.stderr).strip()[-500:]}")
+        return done.stdout
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+def start_virtuoso(folder: Path, *, buffers: int = 10000, dirty_buffers: int = 6000, max_query_seconds: int = 30,
+                   dirs: tuple[Path, ...] = (), create_user: bool = True, wait: float = 120) -> Virtuoso:
+    """Virtuoso on the database in ``folder`` (made when new) on free loopback ports; stop it yourself.
+
+    ``dirs``: more folders its bulk loader may read (``DirsAllowed``).
+    ``max_query_seconds``: its ``MaxQueryExecutionTime`` (0: no limit).
+    ``create_user``: add the user pmkg, allowed SPARQL Update (once per database).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    sql_port, http_port = free_port(), free_port()
+    ini = folder / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(folder=folder, sql_port=sql_port, http_port=http_port,
+                                       vsp=VIRTUOSO_VSP if Path(VIRTUOSO_VSP).is_dir() else folder,
+                                       buffers=buffers, dirty_buffers=dirty_buffers,
+                                       max_query_seconds=max_query_seconds,
+                                       dirs=", ".join(str(d) for d in (folder, *dirs))))
+    process = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(ini)], cwd=folder,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = Virtuoso(process, f"http://127.0.0.1:{http_port}/sparql", sql_port)
+    try:
+        wait_ready(server.url, process, seconds=wait)
+        if create_user:
+            server.isql(f"DB.DBA.USER_CREATE('{VIRTUOSO_USER}', '{VIRTUOSO_PASSWORD}'); "
+                        f'GRANT SPARQL_UPDATE TO "{VIRTUOSO_USER}"; GRANT SPARQL_SELECT TO "{VIRTUOSO_USER}";')
+    except BaseException:
+        server.stop()
+        raise
+    return server
 
 
 @contextmanager
 def virtuoso_server(folder: Path):
     """A fresh Virtuoso in ``folder``; yields its /sparql URL. The user pmkg may update."""
-    folder.mkdir(parents=True, exist_ok=True)
-    sql_port, http_port = free_port(), free_port()
-    ini = folder / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(folder=folder, sql_port=sql_port, http_port=http_port,
-                                       vsp=VIRTUOSO_VSP if Path(VIRTUOSO_VSP).is_dir() else folder))
-    process = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(ini)], cwd=folder,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{http_port}/sparql"
+    server = start_virtuoso(folder)
     try:
-        wait_ready(url, process, seconds=120)
-        grant = (f"DB.DBA.USER_CREATE('{VIRTUOSO_USER}', '{VIRTUOSO_PASSWORD}'); "
-                 f'GRANT SPARQL_UPDATE TO "{VIRTUOSO_USER}"; GRANT SPARQL_SELECT TO "{VIRTUOSO_USER}";')
-        subprocess.run(["isql-vt", f"127.0.0.1:{sql_port}", "dba", "dba", f"exec={grant}"], check=True,
-                       capture_output=True, timeout=60)
-        yield url
+        yield server.url
     finally:
-        _stop(process)
+        server.stop()
