@@ -38,9 +38,10 @@ def endpoint():
         if request.method == "POST":
             raise BadQuery("give exactly one query parameter")
         return describe()
-    graphs = service.graphs()
-    unknown = [g for g in query.default_graphs + query.named_graphs if g not in graphs]
     dataset_given = bool(query.default_graphs or query.named_graphs)
+    # the store's graph list only when the request names graphs: on a server it is a scan of the store
+    graphs = service.graphs() if dataset_given else frozenset()
+    unknown = [g for g in query.default_graphs + query.named_graphs if g not in graphs]
     for_spreadsheet = spreadsheet.wanted(request.values, query.tabular)   # CSV from JSON, formulas neutralised
     job = service.guarded(query.query, author=service.CLIENT, tabular="json" if for_spreadsheet else query.tabular,
                           graph=query.graph)
