@@ -49,6 +49,7 @@ from kg.store import Store
 from kg.web import sandbox
 from kg.web.relay import Relay, hosts_file, targets
 from kg.web.results import execute
+from kg.web import snapshot
 from kg.web.snapshot import Snapshots, store_signature
 
 __all__ = ["Busy", "Executor", "QueryTimeout", "WorkerFailed", "load_snapshot", "store_signature"]
@@ -92,6 +93,11 @@ def _serve(conn, store: Store, parent: int, settings: dict) -> None:
             request = conn.recv()
         except (EOFError, OSError):
             return
+        if "catch_up" in request:  # the snapshot changed in the app: apply the same changes here
+            for change in request["catch_up"]:
+                snapshot.apply(store._open(), change)
+            conn.send({"ok": True})
+            continue
         conn.send(execute(store, {**settings, **request}))
 
 
@@ -165,6 +171,17 @@ class Worker:
             self.kill()
             raise WorkerFailed("a query worker did not start") from None
 
+    def catch_up(self, changes: list, generation: int) -> None:
+        """Apply ``changes`` to the worker's copy of the snapshot (10 s at most): it then serves ``generation``."""
+        try:
+            self.conn.send({"catch_up": changes})
+            if not self.conn.poll(10):
+                raise WorkerFailed("a query worker did not take the snapshot's changes in time")
+            self.conn.recv()
+        except (EOFError, OSError):
+            raise WorkerFailed("a query worker stopped while taking the snapshot's changes") from None
+        self.generation = generation
+
     def kill(self) -> None:
         try:
             os.kill(self.pid, signal.SIGKILL)
@@ -209,10 +226,13 @@ class Executor:
         self.check_interval = float(check_interval)
         self.require_isolation = require_isolation
         self.owner = os.getpid()
-        self._lock = threading.Condition()
-        self.snapshots = Snapshots(self.path, check_interval=self.check_interval, fork_lock=self._lock,
+        self._lock = threading.Condition()  # the pool: idle and busy workers
+        self._fork_lock = threading.Lock()  # held while forking, and while the snapshot changes in place
+        self.snapshots = Snapshots(self.path, check_interval=self.check_interval, fork_lock=self._fork_lock,
                                    on_switch=self._retire)
-        self._serving = 0  # the oldest snapshot generation whose workers may take queries
+        self._serving = 0  # the snapshot generation queries are answered from
+        self._changes: dict[int, snapshot.Change] = {}  # generation -> the change that made it (in place)
+        self._forking = {False: 0, True: 0}  # workers being forked, of each kind
         self._idle: list[Worker] = []
         self._busy: set[Worker] = set()
         self._warned = False
@@ -244,17 +264,44 @@ class Executor:
         else:
             self.snapshots.poll()
 
-    def _retire(self) -> None:
-        """After the snapshot changed: fork workers of the new state, then switch to them.
+    def _retire(self, generation: int, change: snapshot.Change | None) -> None:
+        """After the snapshot changed: bring the workers to the new state, or replace them.
 
-        Until the switch, requests keep using the idle workers of the old
-        state, so none waits for a fork; from the switch on, only workers
-        forked from the new state run queries and the old idle ones stop.
+        A change made in place (``change``) is sent to the idle workers, one
+        at a time, which apply it to their own copy; a worker taken by a
+        request before its turn applies it first. No worker is forked, which
+        would stop the app's every thread while the kernel copies its memory
+        map. After a whole new snapshot (``change`` None) workers of the new
+        one are forked first while the old ones keep answering, then the old
+        ones stop.
         """
+        if change is None:
+            self._replace_workers(generation)
+            return
         with self._lock:
-            wanted = [w.federating for w in self._idle if w.generation < self.snapshots.generation]
-        for federating in wanted[:self.size]:
+            self._changes[generation] = change
+            self._serving = max(self._serving, generation)
+            low = min((w.generation for w in self._idle + list(self._busy)), default=generation)
+            for old in [g for g in self._changes if g <= low]:
+                del self._changes[old]
+        while True:
             with self._lock:
+                lagging = [w for w in self._idle if w.generation < self._serving]
+                if not lagging:
+                    return
+                worker = lagging[0]
+                self._idle.remove(worker)
+                self._busy.add(worker)
+                changes, target = self._pending(worker), self._serving
+            self._release(worker, self._catch_up(worker, changes, target))
+
+    def _replace_workers(self, generation: int) -> None:
+        """Fork workers of a whole new snapshot, then switch to them (see ``_retire``)."""
+        with self._lock:
+            self._changes.clear()
+            wanted = [w.federating for w in self._idle if w.generation < generation]
+        for federating in wanted[:self.size]:
+            with self._fork_lock:
                 worker = self._fork(federating)
             try:
                 self._ready(worker)
@@ -264,13 +311,31 @@ class Executor:
             with self._lock:
                 self._idle.append(worker)
         with self._lock:
-            self._serving = self.snapshots.generation
+            self._serving = generation
             stale = [w for w in self._idle if w.generation < self._serving]
             self._idle = [w for w in self._idle if w.generation >= self._serving]
             self._trim()
             self._lock.notify_all()
         for worker in stale:
             worker.kill()
+
+    def _pending(self, worker: Worker) -> list | None:
+        """The changes that bring ``worker`` to the served generation; None if it cannot be (call with the lock held)."""
+        missing = range(worker.generation + 1, self._serving + 1)
+        if any(g not in self._changes for g in missing):
+            return None
+        return [self._changes[g] for g in missing]
+
+    def _catch_up(self, worker: Worker, changes: list | None, target: int) -> bool:
+        """Bring a worker taken from the pool to generation ``target``; False if it could not be."""
+        if not changes:
+            return changes is not None
+        try:
+            worker.catch_up(changes, target)
+        except WorkerFailed as error:
+            log.warning("%s; it is replaced", error)
+            return False
+        return True
 
     def graphs(self) -> frozenset[str]:
         """The named graphs of the current snapshot."""
@@ -318,22 +383,26 @@ class Executor:
             self._release(worker, healthy)
 
     def _acquire(self, federating: bool, deadline: float) -> Worker:
-        with self._lock:
-            while True:
-                for worker in self._idle:
-                    if worker.federating == federating and worker.generation >= self._serving:
-                        self._idle.remove(worker)
-                        self._busy.add(worker)
-                        return worker
-                if sum(1 for w in self._busy if w.federating == federating) < self.size:
-                    worker = self._fork(federating)
+        """A worker of the served generation: an idle one (brought up to date if it lags), else a new one."""
+        while True:
+            with self._lock:
+                worker, changes, target = self._take(federating, deadline)
+            if worker is None:
+                break
+            if self._catch_up(worker, changes, target):
+                return worker
+            self._release(worker, False)
+        worker = None
+        try:
+            with self._fork_lock:  # forked outside the pool's lock: requests go on taking idle workers
+                worker = self._fork(federating)
+        finally:
+            with self._lock:
+                self._forking[federating] -= 1
+                if worker is not None:
                     self._busy.add(worker)
                     self._trim()
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Busy("all query workers are busy; try again shortly")
-                self._lock.wait(remaining)
+                self._lock.notify_all()
         try:
             return self._ready(worker)
         except WorkerFailed:
@@ -342,8 +411,28 @@ class Executor:
                 self._lock.notify_all()
             raise
 
+    def _take(self, federating: bool, deadline: float) -> tuple:
+        """An idle worker with the changes it lacks and their generation, or (None, ...) when one
+        may be forked (call with the lock held; waits for a free worker until ``deadline``)."""
+        while True:
+            usable = [w for w in self._idle if w.federating == federating
+                      and (w.generation >= self._serving or self._pending(w) is not None)]
+            if usable:
+                worker = max(usable, key=lambda w: w.generation)
+                self._idle.remove(worker)
+                self._busy.add(worker)
+                return worker, self._pending(worker), self._serving
+            running = sum(1 for w in self._busy if w.federating == federating) + self._forking[federating]
+            if running < self.size:
+                self._forking[federating] += 1
+                return None, None, None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Busy("all query workers are busy; try again shortly")
+            self._lock.wait(remaining)
+
     def _fork(self, federating: bool) -> Worker:
-        """Fork a worker from the current snapshot (call with the lock held)."""
+        """Fork a worker from the current snapshot (call with the fork lock held)."""
         return Worker(self.snapshots.store, self.snapshots.generation, federating, self._sandbox,
                       self._relay if federating else None)
 
@@ -372,13 +461,13 @@ class Executor:
     def _release(self, worker: Worker, healthy: bool) -> None:
         with self._lock:
             self._busy.discard(worker)
-            keep = healthy and worker.generation >= self._serving
+            keep = healthy and self._pending(worker) is not None
             if keep:
                 self._idle.append(worker)
                 self._trim()
             self._lock.notify_all()
         if not keep:
-            if healthy:  # only of an older snapshot: the answer need not wait for the process to end
+            if healthy:  # only of an older snapshot it cannot catch up with: the answer need not wait for the process
                 threading.Thread(target=worker.kill, name="pmkg-retire", daemon=True).start()
             else:
                 worker.kill()
