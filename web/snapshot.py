@@ -10,23 +10,26 @@ up to date while requests keep being answered from it:
 * **only the changed graphs**: every write through ``kg.store.Store`` notes
   the graphs it changes in the store's change log (``kg.changelog``). The
   thread opens the store read-only (the shared lock: never while a writer
-  holds it), reads those graphs, releases the store, then changes the
-  snapshot in place, quad by quad where they differ, holding the pool's lock
-  so no worker is forked from a half-updated snapshot. Workers forked before
-  keep their own copy-on-write view (a query in flight finishes on the old
-  data) and are retired when they finish; new workers see the new data.
-  Nothing is copied, so memory does not grow from one refresh to the next
-  beyond what pyoxigraph keeps of replaced quads (its in-memory store is
-  versioned and does not free them).
+  holds it), reads those graphs, releases the store, and works out which
+  quads differ (``diff``, reading the snapshot while requests go on). It
+  then applies them (``apply``) holding only the fork lock, for the few
+  milliseconds that takes, so no worker is forked from a half-updated
+  snapshot, and hands the same ``Change`` to the executor, whose workers
+  apply it to their own copy-on-write view before their next query (a query
+  in flight finishes on the old data). Nothing is copied and nothing is
+  forked, so memory does not grow from one refresh to the next beyond what
+  pyoxigraph keeps of replaced quads (its in-memory store is versioned and
+  does not free them).
 * **a whole new copy** when the change log cannot say what changed (no log,
   a write that did not say, a write made outside pmkg), and after many
   quads were replaced in place (``compact_at`` of the snapshot's size), to
   give that memory back: the store (or the snapshot, to compact it) is
   copied through an N-Quads file that pyoxigraph writes and reads without
-  holding the GIL, and the new copy replaces the old one at once. The old
-  copy is freed when the last request using it ends (``live_snapshots``
-  counts them). (A RocksDB checkpoint would release the store sooner, but
-  one taken from a read-only opening leaves out the write-ahead log.)
+  holding the GIL, and the new copy replaces the old one at once (its
+  workers are forked first, the old ones then retired). The old copy is
+  freed when the last request using it ends (``live_snapshots`` counts
+  them). (A RocksDB checkpoint would release the store sooner, but one
+  taken from a read-only opening leaves out the write-ahead log.)
 """
 
 from __future__ import annotations
