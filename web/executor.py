@@ -146,11 +146,27 @@ class Executor:
             return
         with self._lock:
             self._changes[generation] = change
-            self._serving = max(self._serving, generation)
             low = min((w.generation for w in self._idle + list(self._busy)), default=generation)
             for old in [g for g in self._changes if g <= low]:
                 del self._changes[old]
-        while True:
+            lagging = [w for w in self._idle if w.generation < generation]
+            first = lagging[:max(1, len(lagging) // 2)]  # the others keep answering from the old state
+            for worker in first:
+                self._idle.remove(worker)
+                self._busy.add(worker)
+            sent = [(worker, self._pending(worker, generation)) for worker in first]
+        ready = self._catch_up_all(sent, generation)  # the workers apply it side by side
+        with self._lock:  # the switch: queries from now on see the change
+            self._serving = max(self._serving, generation)
+            for worker in first:
+                self._busy.discard(worker)
+                if worker in ready:
+                    self._idle.append(worker)
+            self._lock.notify_all()
+        for worker in first:
+            if worker not in ready:
+                worker.kill()
+        while True:  # the rest, one at a time; a query takes one of them only when no caught-up one is free
             with self._lock:
                 lagging = [w for w in self._idle if w.generation < self._serving]
                 if not lagging:
@@ -185,12 +201,32 @@ class Executor:
         for worker in stale:
             worker.kill()
 
-    def _pending(self, worker: Worker) -> list | None:
-        """The changes that bring ``worker`` to the served generation; None if it cannot be (call with the lock held)."""
-        missing = range(worker.generation + 1, self._serving + 1)
+    def _pending(self, worker: Worker, target: int | None = None) -> list | None:
+        """The changes that bring ``worker`` to generation ``target`` (default: the served one); None if
+        it cannot be (call with the lock held)."""
+        missing = range(worker.generation + 1, (self._serving if target is None else target) + 1)
         if any(g not in self._changes for g in missing):
             return None
         return [self._changes[g] for g in missing]
+
+    def _catch_up_all(self, sent: list, target: int) -> set:
+        """Bring several workers to generation ``target`` at once; those that made it."""
+        started = []
+        for worker, changes in sent:
+            try:
+                if changes is not None:
+                    worker.send_changes(changes)
+                    started.append(worker)
+            except WorkerFailed as error:
+                log.warning("%s; it is replaced", error)
+        ready = set()
+        for worker in started:
+            try:
+                worker.changes_applied(target)
+                ready.add(worker)
+            except WorkerFailed as error:
+                log.warning("%s; it is replaced", error)
+        return ready
 
     def _catch_up(self, worker: Worker, changes: list | None, target: int) -> bool:
         """Bring a worker taken from the pool to generation ``target``; False if it could not be."""

@@ -120,8 +120,19 @@ class Worker:
 
     def catch_up(self, changes: list, generation: int) -> None:
         """Apply ``changes`` to the worker's copy of the snapshot (10 s at most): it then serves ``generation``."""
+        self.send_changes(changes)
+        self.changes_applied(generation)
+
+    def send_changes(self, changes: list) -> None:
+        """Send ``changes`` for the worker to apply to its copy (``changes_applied`` waits for it)."""
         try:
             self.conn.send({"catch_up": changes})
+        except OSError:
+            raise WorkerFailed("a query worker stopped before taking the snapshot's changes") from None
+
+    def changes_applied(self, generation: int) -> None:
+        """Wait (10 s at most) until the worker has applied the changes sent: it then serves ``generation``."""
+        try:
             if not self.conn.poll(10):
                 raise WorkerFailed("a query worker did not take the snapshot's changes in time")
             self.conn.recv()
