@@ -133,11 +133,12 @@ class Executor:
     def _retire(self, generation: int, change: snapshot.Change | None) -> None:
         """After the snapshot changed: bring the workers to the new state, or replace them.
 
-        A change made in place (``change``) is sent to the idle workers, one
-        at a time, which apply it to their own copy; a worker taken by a
-        request before its turn applies it first. No worker is forked, which
-        would stop the app's every thread while the kernel copies its memory
-        map. After a whole new snapshot (``change`` None) workers of the new
+        A change made in place (``change``) is sent to the idle workers,
+        which apply it to their own copy: half of them side by side while the
+        others answer from the old state, then the switch, then the rest one
+        at a time (a request that takes one of those first waits for it to
+        apply the change). No worker is forked, which would stop the app's
+        every thread while the kernel copies its memory map. After a whole new snapshot (``change`` None) workers of the new
         one are forked first while the old ones keep answering, then the old
         ones stop.
         """
