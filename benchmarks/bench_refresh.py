@@ -57,14 +57,20 @@ def python_for(checkout: Path | None, shim: Path) -> tuple[list[str], dict]:
     env = {**os.environ, **SETTINGS}
     if checkout is None:
         return [sys.executable, "-m", "kg"], env
-    # the checkout's kg package with its web folder as kg.web, ahead of this checkout's editable install
+    # the checkout's kg package, with its web, ontology and queries folders as kg.web, kg.ontology and
+    # kg.queries (what its editable install maps); sitecustomize drops this checkout's editable finder,
+    # which would otherwise answer for kg.web and the others ahead of PYTHONPATH
     package = shim / "kg"
     package.mkdir(parents=True, exist_ok=True)
     for item in (checkout / "kg").iterdir():
         if not (package / item.name).exists():
             (package / item.name).symlink_to(item)
-    if not (package / "web").exists():
-        (package / "web").symlink_to(checkout / "web")
+    for folder in ("web", "ontology", "queries"):
+        if not (package / folder).exists() and (checkout / folder).is_dir():
+            (package / folder).symlink_to(checkout / folder)
+    (shim / "sitecustomize.py").write_text(
+        "import sys\n"
+        "sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in getattr(f, '__module__', '')]\n")
     env["PYTHONPATH"] = str(shim)
     return [sys.executable, "-m", "kg"], env
 

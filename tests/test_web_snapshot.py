@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import http.server
+import json
 import os
+import signal
 import threading
 import weakref
 from pathlib import Path
@@ -230,3 +232,81 @@ def test_after_many_quads_replaced_in_place_the_snapshot_is_copied_afresh(execut
     assert len(list(executor.current_snapshot().quads(NEW))) == 20
     del before
     assert live_snapshots() == held
+
+
+def count_in(executor: Executor, graph: str, **extra) -> int:
+    answer = executor.run(job(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", **extra),
+                          timeout=10)
+    assert answer["ok"], answer
+    return int(json.loads(answer["body"])["results"]["bindings"][0]["n"]["value"])
+
+
+def test_workers_take_an_in_place_change_without_being_forked_again(executor, store_path):
+    """Forking a worker stops the whole app while the kernel copies its memory map: a change made
+    in place is sent to the workers, which apply it to their own copy of the snapshot."""
+    assert not sees_new(executor)
+    workers = sorted(w.pid for w in executor._idle)
+    with Store(store_path) as writer:
+        writer.replace_graph(NEW, article(4))
+    executor.refresh(force=True)
+    assert count_in(executor, NEW) == 4
+    with Store(store_path) as writer:  # re-ingested with other content: the old quads go from the worker too
+        writer.replace_graph(NEW, article(2, "corrected"))
+    executor.refresh(force=True)
+    assert count_in(executor, NEW) == 2
+    with Store(store_path) as writer:
+        writer.remove_graph(NEW)
+    executor.refresh(force=True)
+    assert not sees_new(executor)
+    assert sorted(w.pid for w in executor._idle) == workers  # the same processes answered throughout
+
+
+def test_a_worker_busy_during_several_changes_catches_up_with_all_of_them(store_path):
+    endpoint = HeldEndpoint()
+    executor = Executor(store_path, size=2, check_interval=0.2, allowlist=[endpoint.url])
+    other = NEW + "/2"
+    both = f"{{ GRAPH <{NEW}> {{ ?s ?p ?o }} GRAPH <{other}> {{ ?s ?p ?o }} }}"
+    query = f"SELECT ?x ?new WHERE {{ SERVICE <{endpoint.url}> {{ ?x ?p ?o }} BIND(EXISTS {both} AS ?new) }}"
+    try:
+        answers = []
+        in_flight = threading.Thread(target=lambda: answers.append(executor.run(job(query, check=True), timeout=30)))
+        in_flight.start()
+        assert endpoint.arrived.wait(20), "the query never reached its SERVICE"
+        federating = [w.pid for w in executor._busy if w.federating]
+        for graph in (NEW, other):  # two articles ingested while the query runs
+            with Store(store_path) as writer:
+                writer.replace_graph(graph, article())
+            executor.refresh(force=True)
+        endpoint.release.set()
+        in_flight.join(30)
+        assert answers and b'"value": "false"' in answers[0]["body"]  # the query in flight: the old data
+        answer = executor.run(job(query, check=True), timeout=30)  # the same worker, with both changes
+        assert answer["ok"] and b'"value": "true"' in answer["body"], answer
+        assert [w.pid for w in executor._idle if w.federating] == federating
+    finally:
+        endpoint.close()
+        executor.close()
+
+
+def test_a_query_is_answered_while_the_snapshot_is_being_changed(executor):
+    """The lock that keeps workers from being forked off a half-changed snapshot does not hold up
+    a query that an idle worker can answer."""
+    assert executor.run(job("ASK {}"), timeout=10)["ok"]
+    answers = []
+    query = threading.Thread(target=lambda: answers.append(executor.run(job("ASK {}"), timeout=20)))
+    with executor.snapshots._fork_lock:  # what the watcher holds while it applies a change (or forks)
+        query.start()
+        query.join(15)
+        answered = bool(answers)
+    query.join(30)
+    assert answered and answers[0]["ok"]
+
+
+def test_a_worker_that_died_meanwhile_is_replaced_at_the_next_change(executor, store_path):
+    assert not sees_new(executor)
+    for worker in list(executor._idle):
+        os.kill(worker.pid, signal.SIGKILL)
+    with Store(store_path) as writer:
+        writer.replace_graph(NEW, article())
+    executor.refresh(force=True)
+    assert sees_new(executor) and count_in(executor, NEW) == 3

@@ -24,8 +24,12 @@ snapshot was taken (the fork shares it copy-on-write), talking over a pipe:
 * when the store folder changes (checked every ``check_interval`` seconds
   by a background thread), the snapshot is brought up to date in the background while
   queries go on (``kg.web.snapshot``: only the changed graphs where the
-  store's change log tells them); workers forked from an older state are
-  retired as they finish, queries in flight finish on the data they started on.
+  store's change log tells them). A change made in place is sent to each
+  worker, which applies it to its own copy before its next query (a query in
+  flight finishes on the data it started on): forking a process the size of
+  the app stops all its threads meanwhile, so no worker is forked for it.
+  After a whole new copy, workers of the new copy are forked ahead and the
+  old ones retired as they finish.
 
 Where the kernel refuses a network namespace no worker is started and queries
 are answered 503, unless the operator set ``require_isolation=False``.
@@ -35,21 +39,17 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
-import socket
-import sys
 import tempfile
 import threading
 import time
-from multiprocessing import Pipe
 from pathlib import Path
 
 from kg.errors import PmkgError
 from kg.store import Store
-from kg.web import sandbox
+from kg.web import snapshot
 from kg.web.relay import Relay, hosts_file, targets
-from kg.web.results import execute
 from kg.web.snapshot import Snapshots, store_signature
+from kg.web.worker import Worker, WorkerFailed
 
 __all__ = ["Busy", "Executor", "QueryTimeout", "WorkerFailed", "load_snapshot", "store_signature"]
 
@@ -66,127 +66,10 @@ class Busy(PmkgError):
     """No worker became free within the request's time limit."""
 
 
-class WorkerFailed(PmkgError):
-    """The worker died while running the query (e.g. out of memory), or could not be started."""
-
-
 def load_snapshot(path: Path) -> Store:
     """An in-memory copy of the store; the on-disk store is closed again at once."""
     with Store(path, read_only=True) as store:
         return store.snapshot()
-
-
-def _exit_with(parent: int) -> None:
-    """End this worker if the app process goes away, even in the middle of a query."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
-
-
-def _serve(conn, store: Store, parent: int, settings: dict) -> None:
-    """The worker's loop: one request in, one answer out, until the pipe closes."""
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))  # deeply nested queries can be checked
-    while True:
-        try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return
-        conn.send(execute(store, {**settings, **request}))
-
-
-def _sandbox(theirs, federating: bool, sandbox_settings: dict) -> list:
-    """Set the worker's limits; the listening sockets for the relay (federating workers)."""
-    sandbox.close_inherited_fds([theirs.fileno()])
-    listeners = []
-    try:
-        sandbox.isolate(mounts=federating)
-        if federating:
-            listeners = sandbox.open_relay_ports(sandbox_settings["hosts_file"], sandbox_settings["addresses"])
-        isolated = True
-    except OSError:
-        isolated = False
-    sandbox.limit_memory(sandbox_settings["memory"])
-    theirs.send(isolated)
-    if listeners:
-        with socket.fromfd(theirs.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as channel:
-            socket.send_fds(channel, [b"L"], [s.fileno() for s in listeners])
-        for listener in listeners:
-            listener.close()
-    return listeners
-
-
-class Worker:
-    """One forked worker process and the app's end of its pipe.
-
-    Forked in ``__init__`` (under the pool's lock: never from a snapshot being
-    changed); ``handshake`` then waits for it to report its sandbox, without
-    the lock, so other requests go on while the kernel sets the worker up.
-    """
-
-    def __init__(self, store: Store, generation: int, federating: bool, sandbox_settings: dict,
-                 relay: Relay | None):
-        self.generation = generation
-        self.federating = federating
-        self.relay = relay
-        ours, theirs = Pipe()
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # the worker
-            status = 1
-            try:
-                ours.close()
-                _sandbox(theirs, federating, sandbox_settings)
-                _serve(theirs, store, parent, sandbox_settings["execute"])
-                status = 0
-            except BaseException:  # noqa: BLE001 - a worker must never return into the app's code
-                status = 1
-            finally:
-                os._exit(status)
-        theirs.close()
-        self.pid = pid
-        self.conn = ours
-        self.status: int | None = None
-        self.isolated = False
-
-    def handshake(self) -> None:
-        """Wait (10 s at most) for the worker's report on its sandbox; take its relay sockets."""
-        if not self.conn.poll(10):
-            self.kill()
-            raise WorkerFailed("a query worker did not start")
-        try:
-            self.isolated = self.conn.recv()
-            if self.federating and self.isolated:
-                with socket.fromfd(self.conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as channel:
-                    channel.settimeout(10)
-                    _, fds, _, _ = socket.recv_fds(channel, 1, len(self.relay.addresses()))
-                self.relay.attach(self, [socket.socket(fileno=fd) for fd in fds])
-        except (EOFError, OSError):
-            self.kill()
-            raise WorkerFailed("a query worker did not start") from None
-
-    def kill(self) -> None:
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.reap()
-
-    def reap(self) -> None:
-        """Wait for the process and remember how it ended; release its relay sockets."""
-        try:
-            _, status = os.waitpid(self.pid, 0)
-            self.status = status
-        except ChildProcessError:
-            pass
-        if self.relay is not None:
-            self.relay.detach(self)
-        self.conn.close()
-
-    def died_of_memory(self) -> bool:
-        """True if the process ended by an abort (what an allocation over RLIMIT_AS leads to)."""
-        return (self.status is not None and os.WIFSIGNALED(self.status)
-                and os.WTERMSIG(self.status) in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS))
 
 
 class Executor:
@@ -209,10 +92,13 @@ class Executor:
         self.check_interval = float(check_interval)
         self.require_isolation = require_isolation
         self.owner = os.getpid()
-        self._lock = threading.Condition()
-        self.snapshots = Snapshots(self.path, check_interval=self.check_interval, fork_lock=self._lock,
+        self._lock = threading.Condition()  # the pool: idle and busy workers
+        self._fork_lock = threading.Lock()  # held while forking, and while the snapshot changes in place
+        self.snapshots = Snapshots(self.path, check_interval=self.check_interval, fork_lock=self._fork_lock,
                                    on_switch=self._retire)
-        self._serving = 0  # the oldest snapshot generation whose workers may take queries
+        self._serving = 0  # the snapshot generation queries are answered from
+        self._changes: dict[int, snapshot.Change] = {}  # generation -> the change that made it (in place)
+        self._forking = {False: 0, True: 0}  # workers being forked, of each kind
         self._idle: list[Worker] = []
         self._busy: set[Worker] = set()
         self._warned = False
@@ -244,17 +130,61 @@ class Executor:
         else:
             self.snapshots.poll()
 
-    def _retire(self) -> None:
-        """After the snapshot changed: fork workers of the new state, then switch to them.
+    def _retire(self, generation: int, change: snapshot.Change | None) -> None:
+        """After the snapshot changed: bring the workers to the new state, or replace them.
 
-        Until the switch, requests keep using the idle workers of the old
-        state, so none waits for a fork; from the switch on, only workers
-        forked from the new state run queries and the old idle ones stop.
+        A change made in place (``change``) is sent to the idle workers,
+        which apply it to their own copy: half of them side by side while the
+        others answer from the old state, then the switch, then the rest one
+        at a time (a request that takes one of those first waits for it to
+        apply the change). No worker is forked, which would stop the app's
+        every thread while the kernel copies its memory map. After a whole new snapshot (``change`` None) workers of the new
+        one are forked first while the old ones keep answering, then the old
+        ones stop.
         """
+        if change is None:
+            self._replace_workers(generation)
+            return
         with self._lock:
-            wanted = [w.federating for w in self._idle if w.generation < self.snapshots.generation]
-        for federating in wanted[:self.size]:
+            self._changes[generation] = change
+            low = min((w.generation for w in self._idle + list(self._busy)), default=generation)
+            for old in [g for g in self._changes if g <= low]:
+                del self._changes[old]
+            lagging = [w for w in self._idle if w.generation < generation]
+            first = lagging[:max(1, len(lagging) // 2)]  # the others keep answering from the old state
+            for worker in first:
+                self._idle.remove(worker)
+                self._busy.add(worker)
+            sent = [(worker, self._pending(worker, generation)) for worker in first]
+        ready = self._catch_up_all(sent, generation)  # the workers apply it side by side
+        with self._lock:  # the switch: queries from now on see the change
+            self._serving = max(self._serving, generation)
+            for worker in first:
+                self._busy.discard(worker)
+                if worker in ready:
+                    self._idle.append(worker)
+            self._lock.notify_all()
+        for worker in first:
+            if worker not in ready:
+                worker.kill()
+        while True:  # the rest, one at a time; a query takes one of them only when no caught-up one is free
             with self._lock:
+                lagging = [w for w in self._idle if w.generation < self._serving]
+                if not lagging:
+                    return
+                worker = lagging[0]
+                self._idle.remove(worker)
+                self._busy.add(worker)
+                changes, target = self._pending(worker), self._serving
+            self._release(worker, self._catch_up(worker, changes, target))
+
+    def _replace_workers(self, generation: int) -> None:
+        """Fork workers of a whole new snapshot, then switch to them (see ``_retire``)."""
+        with self._lock:
+            self._changes.clear()
+            wanted = [w.federating for w in self._idle if w.generation < generation]
+        for federating in wanted[:self.size]:
+            with self._fork_lock:
                 worker = self._fork(federating)
             try:
                 self._ready(worker)
@@ -264,13 +194,51 @@ class Executor:
             with self._lock:
                 self._idle.append(worker)
         with self._lock:
-            self._serving = self.snapshots.generation
+            self._serving = generation
             stale = [w for w in self._idle if w.generation < self._serving]
             self._idle = [w for w in self._idle if w.generation >= self._serving]
             self._trim()
             self._lock.notify_all()
         for worker in stale:
             worker.kill()
+
+    def _pending(self, worker: Worker, target: int | None = None) -> list | None:
+        """The changes that bring ``worker`` to generation ``target`` (default: the served one); None if
+        it cannot be (call with the lock held)."""
+        missing = range(worker.generation + 1, (self._serving if target is None else target) + 1)
+        if any(g not in self._changes for g in missing):
+            return None
+        return [self._changes[g] for g in missing]
+
+    def _catch_up_all(self, sent: list, target: int) -> set:
+        """Bring several workers to generation ``target`` at once; those that made it."""
+        started = []
+        for worker, changes in sent:
+            try:
+                if changes is not None:
+                    worker.send_changes(changes)
+                    started.append(worker)
+            except WorkerFailed as error:
+                log.warning("%s; it is replaced", error)
+        ready = set()
+        for worker in started:
+            try:
+                worker.changes_applied(target)
+                ready.add(worker)
+            except WorkerFailed as error:
+                log.warning("%s; it is replaced", error)
+        return ready
+
+    def _catch_up(self, worker: Worker, changes: list | None, target: int) -> bool:
+        """Bring a worker taken from the pool to generation ``target``; False if it could not be."""
+        if not changes:
+            return changes is not None
+        try:
+            worker.catch_up(changes, target)
+        except WorkerFailed as error:
+            log.warning("%s; it is replaced", error)
+            return False
+        return True
 
     def graphs(self) -> frozenset[str]:
         """The named graphs of the current snapshot."""
@@ -318,22 +286,26 @@ class Executor:
             self._release(worker, healthy)
 
     def _acquire(self, federating: bool, deadline: float) -> Worker:
-        with self._lock:
-            while True:
-                for worker in self._idle:
-                    if worker.federating == federating and worker.generation >= self._serving:
-                        self._idle.remove(worker)
-                        self._busy.add(worker)
-                        return worker
-                if sum(1 for w in self._busy if w.federating == federating) < self.size:
-                    worker = self._fork(federating)
+        """A worker of the served generation: an idle one (brought up to date if it lags), else a new one."""
+        while True:
+            with self._lock:
+                worker, changes, target = self._take(federating, deadline)
+            if worker is None:
+                break
+            if self._catch_up(worker, changes, target):
+                return worker
+            self._release(worker, False)
+        worker = None
+        try:
+            with self._fork_lock:  # forked outside the pool's lock: requests go on taking idle workers
+                worker = self._fork(federating)
+        finally:
+            with self._lock:
+                self._forking[federating] -= 1
+                if worker is not None:
                     self._busy.add(worker)
                     self._trim()
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Busy("all query workers are busy; try again shortly")
-                self._lock.wait(remaining)
+                self._lock.notify_all()
         try:
             return self._ready(worker)
         except WorkerFailed:
@@ -342,8 +314,28 @@ class Executor:
                 self._lock.notify_all()
             raise
 
+    def _take(self, federating: bool, deadline: float) -> tuple:
+        """An idle worker with the changes it lacks and their generation, or (None, ...) when one
+        may be forked (call with the lock held; waits for a free worker until ``deadline``)."""
+        while True:
+            usable = [w for w in self._idle if w.federating == federating
+                      and (w.generation >= self._serving or self._pending(w) is not None)]
+            if usable:
+                worker = max(usable, key=lambda w: w.generation)
+                self._idle.remove(worker)
+                self._busy.add(worker)
+                return worker, self._pending(worker), self._serving
+            running = sum(1 for w in self._busy if w.federating == federating) + self._forking[federating]
+            if running < self.size:
+                self._forking[federating] += 1
+                return None, None, None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Busy("all query workers are busy; try again shortly")
+            self._lock.wait(remaining)
+
     def _fork(self, federating: bool) -> Worker:
-        """Fork a worker from the current snapshot (call with the lock held)."""
+        """Fork a worker from the current snapshot (call with the fork lock held)."""
         return Worker(self.snapshots.store, self.snapshots.generation, federating, self._sandbox,
                       self._relay if federating else None)
 
@@ -372,13 +364,13 @@ class Executor:
     def _release(self, worker: Worker, healthy: bool) -> None:
         with self._lock:
             self._busy.discard(worker)
-            keep = healthy and worker.generation >= self._serving
+            keep = healthy and self._pending(worker) is not None
             if keep:
                 self._idle.append(worker)
                 self._trim()
             self._lock.notify_all()
         if not keep:
-            if healthy:  # only of an older snapshot: the answer need not wait for the process to end
+            if healthy:  # only of an older snapshot it cannot catch up with: the answer need not wait for the process
                 threading.Thread(target=worker.kill, name="pmkg-retire", daemon=True).start()
             else:
                 worker.kill()

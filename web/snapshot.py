@@ -10,23 +10,26 @@ up to date while requests keep being answered from it:
 * **only the changed graphs**: every write through ``kg.store.Store`` notes
   the graphs it changes in the store's change log (``kg.changelog``). The
   thread opens the store read-only (the shared lock: never while a writer
-  holds it), reads those graphs, releases the store, then changes the
-  snapshot in place, quad by quad where they differ, holding the pool's lock
-  so no worker is forked from a half-updated snapshot. Workers forked before
-  keep their own copy-on-write view (a query in flight finishes on the old
-  data) and are retired when they finish; new workers see the new data.
-  Nothing is copied, so memory does not grow from one refresh to the next
-  beyond what pyoxigraph keeps of replaced quads (its in-memory store is
-  versioned and does not free them).
+  holds it), reads those graphs, releases the store, and works out which
+  quads differ (``diff``, reading the snapshot while requests go on). It
+  then applies them (``apply``) holding only the fork lock, for the few
+  milliseconds that takes, so no worker is forked from a half-updated
+  snapshot, and hands the same ``Change`` to the executor, whose workers
+  apply it to their own copy-on-write view before their next query (a query
+  in flight finishes on the old data). Nothing is copied and nothing is
+  forked, so memory does not grow from one refresh to the next beyond what
+  pyoxigraph keeps of replaced quads (its in-memory store is versioned and
+  does not free them).
 * **a whole new copy** when the change log cannot say what changed (no log,
   a write that did not say, a write made outside pmkg), and after many
   quads were replaced in place (``compact_at`` of the snapshot's size), to
   give that memory back: the store (or the snapshot, to compact it) is
   copied through an N-Quads file that pyoxigraph writes and reads without
-  holding the GIL, and the new copy replaces the old one at once. The old
-  copy is freed when the last request using it ends (``live_snapshots``
-  counts them). (A RocksDB checkpoint would release the store sooner, but
-  one taken from a read-only opening leaves out the write-ahead log.)
+  holding the GIL, and the new copy replaces the old one at once (its
+  workers are forked first, the old ones then retired). The old copy is
+  freed when the last request using it ends (``live_snapshots`` counts
+  them). (A RocksDB checkpoint would release the store sooner, but one
+  taken from a read-only opening leaves out the write-ahead log.)
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import logging
 import os
 import threading
 import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -63,32 +67,64 @@ def store_signature(path: Path) -> tuple | None:
     return (len(stats), max(s.st_mtime_ns for s in stats), sum(s.st_size for s in stats))
 
 
-def _sync_graph(target: ox.Store, graph: str | None, quads: list[ox.Quad], exists: bool) -> int:
-    """Make ``graph`` of ``target`` hold exactly ``quads``; returns how many quads changed.
+@dataclass
+class Change:
+    """What turns one generation of the snapshot into the next: quads to add, then to remove, then
+    named graphs to declare (``make``) or drop (``drop``, only graphs left empty)."""
 
-    The new quads are added in one transaction, then the old ones removed:
-    a reader in between sees both, never the graph missing.
+    add: list[ox.Quad] = field(default_factory=list)
+    remove: list[ox.Quad] = field(default_factory=list)
+    make: list[str] = field(default_factory=list)
+    drop: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.add) + len(self.remove)
+
+
+def diff(target: ox.Store, fresh: dict) -> Change:
+    """The change that makes each graph of ``target`` hold exactly the quads in ``fresh``.
+
+    ``fresh``: graph (None: the default graph) -> (its quads on disk, whether
+    the graph exists there). ``target`` is only read: this runs while workers
+    may be forked from it.
     """
-    node = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
-    old = set(target.quads_for_pattern(None, None, None, node))
-    new = set(quads)
-    target.extend(new - old)
-    for quad in old - new:
+    change = Change()
+    for graph, (quads, exists) in fresh.items():
+        node = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+        old = set(target.quads_for_pattern(None, None, None, node))
+        new = set(quads)
+        change.add += new - old
+        change.remove += old - new
+        if graph is not None:
+            if exists:
+                change.make.append(graph)
+            elif not new:
+                change.drop.append(graph)
+    return change
+
+
+def apply(target: ox.Store, change: Change) -> None:
+    """Apply ``change`` to ``target`` (the app's snapshot, or a worker's copy of it).
+
+    The new quads are added in one transaction, then the old ones removed: a
+    reader in between sees both, never a graph missing.
+    """
+    target.extend(change.add)
+    for quad in change.remove:
         target.remove(quad)
-    if graph is not None:
-        if exists:
-            target.add_graph(node)
-        elif not new:
-            target.remove_graph(node)
-    return len(old ^ new)
+    for graph in change.make:
+        target.add_graph(ox.NamedNode(graph))
+    for graph in change.drop:
+        target.remove_graph(ox.NamedNode(graph))
 
 
 class Snapshots:
     """The snapshot served now (``store``, ``graphs``, ``generation``) and how it follows the disk.
 
     ``fork_lock``: held while the snapshot changes in place (the executor
-    forks workers only while holding it); ``on_switch``: called after each
-    change, without the lock, to retire workers of older generations.
+    forks workers only while holding it); ``on_switch(generation, change)``:
+    called after each switch, without the lock, with the ``Change`` applied in
+    place (workers can apply it too) or None for a whole new snapshot.
     """
 
     def __init__(self, path: Path, *, check_interval: float, fork_lock, on_switch, compact_at: float = 0.25):
@@ -162,19 +198,21 @@ class Snapshots:
                 return
         finally:
             disk.close()
-        with self._fork_lock:
-            target = self.store._open()
-            graphs = set(self.graphs)
-            for graph, (quads, exists) in fresh.items():
-                self._churn += _sync_graph(target, graph, quads, exists)
-                if graph is not None:
-                    (graphs.add if exists else graphs.discard)(graph)
+        target = self.store._open()
+        change = diff(target, fresh)  # outside the lock: only reads the snapshot
+        graphs = set(self.graphs)
+        graphs.update(change.make)
+        graphs.difference_update(g for g, (_, exists) in fresh.items() if g is not None and not exists)
+        with self._fork_lock:  # short: no worker is forked from a half-changed snapshot
+            apply(target, change)
             self.graphs = frozenset(graphs)
             self._signature, self._position = signature, position
             self.generation += 1
-        self._on_switch()
+            generation = self.generation
+        self._churn += len(change)
+        self._on_switch(generation, change)
         if self._churn > self.compact_at * max(self._size, 1):
-            self._replace(memory_copy(self.store._open()), signature, position)
+            self._replace(memory_copy(target), signature, position)
 
     def _replace(self, snapshot: Store, signature, position) -> None:
         """Serve ``snapshot`` from now on; the old one goes when its last user lets go."""
@@ -186,4 +224,5 @@ class Snapshots:
             self._signature, self._position = signature, position
             self._size, self._churn = size, 0
             self.generation += 1
-        self._on_switch()
+            generation = self.generation
+        self._on_switch(generation, None)
