@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg import saved_queries
-from kg.namespaces import ID, PMKG, VOCAB
+from kg.namespaces import GRAPH, ID, PMKG, VOCAB
 from kg.store import Store
 
 ROOT = Path(__file__).parent.parent
@@ -27,6 +27,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 ORG = "http://www.w3.org/ns/org#"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
 def n(iri: str) -> ox.NamedNode:
@@ -106,8 +107,35 @@ def store(tmp_path_factory):
         ox.Triple(n(f"{ID}officer/test-1"), n(PMKG + "force"), n(f"{ID}force/test-other")),
         ox.Triple(n(f"{ID}force/test-other"), n(PMKG + "name"), ox.Literal("Other force")),
     ])
+    store.replace_graph(GRAPH + "cases", case_graph())
     yield store
     store.close()
+
+
+def case_graph() -> list[ox.Triple]:
+    """Cases with status steps (some dated, some cases labelled) and conflicts between two or three steps."""
+    t = []
+    for c in range(4):
+        case = n(f"{ID}case/test-{c}")
+        t.append(ox.Triple(case, n(RDF_TYPE), n(PMKG + "Case")))
+        if c != 1:
+            t.append(ox.Triple(case, n(RDFS_LABEL), ox.Literal(f"Case {c}")))
+        steps = []
+        for k in range(2 + c % 2):
+            step = n(f"{ID}case/test-{c}/step/{k}")
+            steps.append(step)
+            t += [ox.Triple(step, n(PMKG + "ofCase"), case),
+                  ox.Triple(step, n(PMKG + "caseStatus"), n(VOCAB + ("case-status/sanction", "case-status/left-service")[k % 2])),
+                  ox.Triple(step, n(PMKG + "reportedIn"), n(f"{ID}article/test-{c + k}"))]
+            if k != 1:
+                t.append(ox.Triple(step, n(PMKG + "statusDate"), ox.Literal(f"2020-0{1 + k}-01", datatype=XSD_DATE)))
+        conflict = n(f"{ID}case/test-{c}/conflict")
+        t += [ox.Triple(conflict, n(RDF_TYPE), n(PMKG + "SourceConflict")),
+              ox.Triple(conflict, n(PMKG + "ofCase"), case),
+              ox.Triple(conflict, n(PMKG + "concerns"), n(f"{ID}officer/test-{c}")),
+              ox.Triple(conflict, n(PMKG + "conflictReason"), ox.Literal("the sources disagree"))]
+        t += [ox.Triple(conflict, n(PMKG + "conflictingAssertion"), step) for step in steps]
+    return t
 
 
 def rows(store: Store, text: str, values: dict | None = None) -> tuple[list[str], list[tuple]]:
@@ -125,7 +153,7 @@ def order_keys(text: str, names: list[str], found: list[tuple]) -> list[tuple]:
 
 def test_there_are_rewritten_queries():
     assert {"officers-by-force", "repeat-officers", "officer-timeline", "investigations", "outcomes",
-            "officer-search"} <= set(REWRITTEN)
+            "officer-search", "case-conflicts"} <= set(REWRITTEN)
 
 
 @pytest.mark.parametrize("name", REWRITTEN)
