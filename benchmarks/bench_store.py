@@ -26,102 +26,16 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import random
 import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import pyoxigraph as ox
-
 import store_scale
-from kg.namespaces import ID, PMKG, VOCAB, sparql_prefixes
+from synthetic import generate  # noqa: F401  (bench_refresh and bench_scale import it from here)
+from kg.namespaces import sparql_prefixes
 from kg.store import Store
-
-SCHEMA = "https://schema.org/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-# Codes of the project's own vocabularies, so the queries are shaped like the saved ones.
-ALLEGATIONS = ["violence-or-excessive-force", "racism", "sexual-misconduct", "corruption", "dishonesty",
-               "neglect-of-duty", "misogyny", "homophobia", "unauthorised-data-access", "bullying-or-harassment"]
-OUTCOMES = ["dismissal", "final-written-warning", "no-case-to-answer", "acquittal", "conviction", "resigned",
-            "suspension", "barred-list"]
-RANKS = ["constable", "sergeant", "inspector", "chief-inspector", "superintendent"]
-STATUS = ["serving", "former"]
-BODIES = ["independent-office-for-police-conduct", "police-investigations-and-review-commissioner",
-          "police-ombudsman-for-northern-ireland"]
-KINDS = ["misconduct", "criminal"]
-TRIPLES_PER_ARTICLE = 50  # roughly, with the shape below
-SEED = 20240611
-
-
-def iri(value: str) -> str:
-    return f"<{value}>"
-
-
-def lit(value, datatype: str | None = None) -> str:
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"' + (f"^^<{XSD}{datatype}>" if datatype else "")
-
-
-def generate(path: Path, triples: int) -> tuple[int, int]:
-    """Write a deterministic N-Quads file; return (quads, articles)."""
-    rng = random.Random(SEED)
-    articles = max(1, triples // TRIPLES_PER_ARTICLE)
-    officers = max(1, articles // 4)  # officers recur across articles
-    forces = 45
-    count = 0
-    with open(path, "w", encoding="utf-8") as out:
-        def q(s, p, o, g):
-            nonlocal count
-            out.write(f"{s} {iri(p)} {o} {g} .\n")
-            count += 1
-
-        for a in range(articles):
-            art = iri(f"{ID}article/{a}")
-            g = art  # one named graph per article, named by the article
-            q(art, RDF_TYPE, iri(SCHEMA + "NewsArticle"), g)
-            q(art, SCHEMA + "headline", lit(f"Officer faces hearing over incident {a}"), g)
-            q(art, SCHEMA + "datePublished", lit(f"20{10 + a % 14}-{1 + a % 12:02d}-{1 + a % 28:02d}", "date"), g)
-            sentences = [iri(f"{ID}sentence/{a}-{k}") for k in range(4)]
-            for k, s in enumerate(sentences):
-                q(s, RDF_TYPE, iri(PMKG + "Sentence"), g)
-                q(s, PMKG + "text", lit(f"Sentence {k} of article {a} reports what the officer did."), g)
-                q(s, PMKG + "startOffset", lit(k * 80, "integer"), g)
-                q(s, PMKG + "endOffset", lit(k * 80 + 79, "integer"), g)
-                q(s, PMKG + "inArticle", art, g)
-            mentioned = [rng.randrange(officers) for _ in range(1 + (a % 2))]
-            for j in mentioned:
-                off = iri(f"{ID}officer/{j}")
-                force = iri(f"{ID}force/{j % forces}")
-                q(off, RDF_TYPE, iri(PMKG + "PoliceOfficer"), g)
-                q(off, PMKG + "name", lit(f"Officer {j}"), g)
-                q(off, PMKG + "rank", iri(f"{VOCAB}rank/{RANKS[j % len(RANKS)]}"), g)
-                q(off, PMKG + "force", force, g)
-                q(off, PMKG + "serviceStatus", iri(f"{VOCAB}status/{STATUS[j % len(STATUS)]}"), g)
-                q(force, RDF_TYPE, iri(PMKG + "PoliceForce"), g)
-                q(force, PMKG + "name", lit(f"Force {j % forces}"), g)
-            subject = iri(f"{ID}officer/{mentioned[0]}")
-            inv = iri(f"{ID}investigation/{a}")
-            q(inv, RDF_TYPE, iri(PMKG + "Investigation"), g)
-            q(inv, PMKG + "investigatingBody", iri(f"{ID}org/{rng.choice(BODIES)}"), g)
-            q(inv, PMKG + "investigationKind", iri(f"{VOCAB}investigation-kind/{rng.choice(KINDS)}"), g)
-            q(inv, PMKG + "hasSubject", subject, g)
-            q(inv, PMKG + "supportedBy", sentences[0], g)
-            for k in range(2):
-                al = iri(f"{ID}allegation/{a}-{k}")
-                q(al, RDF_TYPE, iri(PMKG + "Allegation"), g)
-                q(al, PMKG + "allegationCategory", iri(f"{VOCAB}allegation/{rng.choice(ALLEGATIONS)}"), g)
-                q(al, PMKG + "hasSubject", subject, g)
-                q(al, PMKG + "supportedBy", sentences[1 + k], g)
-            oc = iri(f"{ID}outcome/{a}")
-            q(oc, RDF_TYPE, iri(PMKG + "Outcome"), g)
-            q(oc, PMKG + "outcomeType", iri(f"{VOCAB}outcome/{rng.choice(OUTCOMES)}"), g)
-            q(oc, PMKG + "hasSubject", subject, g)
-            q(oc, PMKG + "date", lit(f"20{11 + a % 13}-{1 + a % 12:02d}-15", "date"), g)
-            q(oc, PMKG + "supportedBy", sentences[3], g)
-    return count, articles
 
 
 QUERIES = {
@@ -234,6 +148,8 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=180, help="seconds allowed per rdflib query (--backends)")
     parser.add_argument("--skip-rdflib", action="store_true")
     parser.add_argument("--load-only", action="store_true", help="measure loading only, not the saved queries")
+    parser.add_argument("--lean", action="store_true",
+                        help="the earlier data: facts only, no sources, quotations or cases (synthetic.py)")
     args = parser.parse_args()
     if args.quick:
         args.triples, args.runs, args.cap = 20_000, 1, 20
@@ -242,7 +158,7 @@ def main() -> None:
     try:
         data = work / "data.nq"
         start = time.perf_counter()
-        quads, articles = generate(data, args.triples)
+        quads, articles = generate(data, args.triples, realistic=not (args.lean or args.backends))
         print(f"generated {quads} quads in {articles} graphs ({time.perf_counter() - start:.1f} s)", flush=True)
         if args.backends:
             backends(data, work, quads, articles, args)
