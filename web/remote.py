@@ -190,9 +190,10 @@ SERVICE_WORD = re.compile(r"(?<![\w?$:/.#\-])SERVICE(?![\w:\-])", re.IGNORECASE)
 FROM_WORD = re.compile(r"(?<![\w?$:/.#\-])FROM(?![\w:\-])", re.IGNORECASE)
 
 
-# The comment lines a query starts with (a saved query's #+ headers): no reader of SPARQL can take them
-# for anything else, as long as they hold no carriage return and no backslash (an escaped line end).
-LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*#[^\r\n\\]*\n)+")
+# The comment lines a query starts with (a saved query's #+ headers and the notes under them, blank
+# lines between): no reader of SPARQL can take them for anything else, as long as they hold no carriage
+# return and no backslash (an escaped line end).
+LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:#[^\r\n\\]*)?\n)+")
 
 
 def words(text: str, word: re.Pattern) -> int:
