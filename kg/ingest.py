@@ -105,6 +105,12 @@ class IngestReport:
     failures: list[tuple[Path, str]] = field(default_factory=list)
     articles: "Tally | None" = None
 
+    def fail(self, path: Path, reason: str, on_failure: Callable[[Path, str], None] | None) -> None:
+        """Count a file that failed, and tell ``on_failure`` why."""
+        self.failures.append((path, reason))
+        if on_failure is not None:
+            on_failure(path, reason)
+
     @property
     def failed(self) -> int:
         return len(self.failures)
@@ -183,9 +189,7 @@ def ingest(
                 for name, quads in groups.items():
                     pending.setdefault(name, []).extend(quads)
         except PmkgError as error:
-            report.failures.append((path, str(error)))
-            if on_failure is not None:
-                on_failure(path, str(error))
+            report.fail(path, str(error), on_failure)
             continue
         report.files_read += 1
         report.graphs.update(groups)
@@ -205,9 +209,7 @@ def ingest(
         try:
             store.bulk_load(path, format=Format.from_path(path), graph=target, replace=replace)
         except PmkgError as error:
-            report.failures.append((path, str(error)))
-            if on_failure is not None:
-                on_failure(path, str(error))
+            report.fail(path, str(error), on_failure)
             continue
         report.files_read += 1
         report.graphs.update(graphs)

@@ -8,12 +8,8 @@ are there. Nothing here touches the internet.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -30,6 +26,7 @@ from kg.namespaces import ID
 from kg.store import Store
 
 from conftest import FIXTURES
+from remote_servers import free_port, oxigraph_binary, wait_ready
 
 LINK_FIXTURES = FIXTURES / "link"
 WD = "http://www.wikidata.org/entity/"
@@ -66,29 +63,7 @@ SELECT ?entity ?target ?status ?by ?at WHERE { GRAPH <https://w3id.org/pmkg/grap
 
 # -- servers ----------------------------------------------------------------------------------
 
-def oxigraph_binary() -> str | None:
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return shutil.which("oxigraph", path=path)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_ready(url: str, process: subprocess.Popen, *, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the SPARQL server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    raise RuntimeError("the SPARQL server did not start in time")
+# oxigraph_binary, free_port and wait_ready: tests/remote_servers.py, shared with the server-store tests.
 
 
 @contextmanager
