@@ -19,7 +19,6 @@ with the same value, so they come back (query, export) as xsd:integer.
 
 from __future__ import annotations
 
-import enum
 import itertools
 import os
 import tempfile
@@ -30,7 +29,8 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from kg import bulk, changelog, lock, resources
-from kg.errors import PmkgError, QuerySyntaxError, RdfSyntaxError, StoreError
+from kg.errors import PmkgError, QuerySyntaxError, StoreError
+from kg.rdfio import Format, _format, named_node, parse_error, sparql_data  # noqa: F401 - kg.store's names
 from kg.namespaces import GRAPH, ONTOLOGY_GRAPH, PREFIXES
 
 MARKER = "pmkg-store"
@@ -38,92 +38,13 @@ MARKER_TEXT = "pmkg store, format 1\nThis folder is a pmkg knowledge graph store
 SHAPES_GRAPH = GRAPH + "shapes"
 
 
-class Format(enum.Enum):
-    """RDF serialisation formats pmkg reads and writes."""
-
-    TURTLE = ("turtle", ox.RdfFormat.TURTLE, ("ttl", "turtle"))
-    TRIG = ("trig", ox.RdfFormat.TRIG, ("trig",))
-    NQUADS = ("nquads", ox.RdfFormat.N_QUADS, ("nq", "nquads"))
-    NTRIPLES = ("ntriples", ox.RdfFormat.N_TRIPLES, ("nt", "ntriples"))
-    JSONLD = ("jsonld", ox.RdfFormat.JSON_LD, ("jsonld", "json-ld"))
-    RDFXML = ("rdfxml", ox.RdfFormat.RDF_XML, ("rdf", "owl", "rdfxml"))
-
-    def __init__(self, label: str, ox_format: ox.RdfFormat, extensions: tuple[str, ...]):
-        self.label = label
-        self.ox = ox_format
-        self.extensions = extensions
-
-    @property
-    def extension(self) -> str:
-        """The usual file extension, without the dot."""
-        return self.extensions[0]
-
-    @property
-    def media_type(self) -> str:
-        return self.ox.media_type
-
-    @property
-    def keeps_graphs(self) -> bool:
-        """True if pmkg writes named graphs in this format (TriG, N-Quads).
-
-        JSON-LD can carry graphs but pmkg exports it like Turtle: one graph
-        or the union.
-        """
-        return self in (Format.TRIG, Format.NQUADS)
-
-    @classmethod
-    def from_label(cls, label: str) -> Format:
-        for fmt in cls:
-            if fmt.label == label.lower():
-                return fmt
-        raise PmkgError(f"unknown RDF format {label!r}; use one of {', '.join(f.label for f in cls)}")
-
-    @classmethod
-    def from_path(cls, path: str | Path) -> Format | None:
-        """Guess the format from a file extension; None if it is not an RDF extension."""
-        suffix = Path(path).suffix.lower().lstrip(".")
-        for fmt in cls:
-            if suffix in fmt.extensions:
-                return fmt
-        return None
-
-
-def _format(fmt: Format | str) -> Format:
-    return fmt if isinstance(fmt, Format) else Format.from_label(fmt)
-
-
 def _graph_node(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if graph is None else named_node(graph)
-
-
-def named_node(iri: str) -> ox.NamedNode:
-    """``iri`` as a pyoxigraph IRI, checked: a PmkgError (one line) if it is not an absolute IRI.
-
-    Every graph name and IRI that reaches SPARQL text goes through here, so a
-    value such as ``urn:x> ; DROP ALL`` is refused rather than pasted.
-    """
-    if isinstance(iri, ox.NamedNode):
-        return iri
-    try:
-        return ox.NamedNode(iri)
-    except (ValueError, TypeError) as error:
-        raise PmkgError(f"not a valid absolute IRI: {iri!r} ({error})") from None
 
 
 def is_store(path: str | Path) -> bool:
     """True if ``path`` is a pmkg store folder."""
     return (Path(path) / MARKER).is_file()
-
-
-def parse_error(source: str, fmt: Format, error: SyntaxError) -> RdfSyntaxError:
-    """A one-line error naming the source; pyoxigraph's message carries line and column."""
-    return RdfSyntaxError(f"{source}: malformed {fmt.label}: {error.msg}")
-
-
-def sparql_data(triples: Iterable[ox.Triple | ox.Quad]) -> Iterator[str]:
-    """Each triple as a line of SPARQL ``INSERT DATA`` (N-Triples term syntax)."""
-    for t in triples:
-        yield f"{t.subject} {t.predicate} {t.object} .\n"
 
 
 class Store:
