@@ -296,7 +296,9 @@ def render_table(results) -> str:
     """SELECT results as an aligned text table; ASK as true/false."""
     if isinstance(results, ox.QueryBoolean):
         return f"{'true' if bool(results) else 'false'}\n"
-    names = [v.value for v in results.variables]
+    from kg.saved_queries import shown_columns
+
+    names = shown_columns([v.value for v in results.variables])   # parameter variables are not columns
     rows = [[short(solution[name]) for name in names] for solution in results]
     widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
     line = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731

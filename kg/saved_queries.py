@@ -311,3 +311,9 @@ def get(name: str, folder: Path | None = None) -> SavedQuery:
     if not _NAME.match(name) or name not in {path.stem for path in folder.glob("*.rq")}:
         raise UnknownQuery(f"no saved query called {name!r}")
     return parse(folder / f"{name}.rq")
+
+
+def shown_columns(names: list[str]) -> list[str]:
+    """The result columns shown to a reader (web tables, ``pmkg query``'s table): a variable named
+    with a leading ``_`` carries a parameter (``?_officer_iri``, ``?__since_date``) and is left out."""
+    return [name for name in names if not name.startswith("_")]

@@ -138,6 +138,13 @@ def test_query_formats(store_dir):
     assert xml.count("<result>") == 2
     table = pmkg("query", "--store", str(store_dir), "-", input=q).output
     assert "pmkgid:article/millbrook-echo-7" in table and "Sgt Sam Roe" in table and "(2 rows)" in table
+    # a saved query's parameter variables (?_name, ?__name) are not table columns; JSON keeps them
+    with_parameter = q.replace("SELECT ?article ?name", "SELECT ?article ?name ?__since").replace(
+        "} ORDER BY", "BIND (1 AS ?__since) } ORDER BY")
+    header = pmkg("query", "--store", str(store_dir), "-", input=with_parameter).output.splitlines()[0]
+    assert header.split() == ["article", "|", "name"]
+    as_json = pmkg("query", "--store", str(store_dir), "-f", "json", "-", input=with_parameter).output
+    assert json.loads(as_json)["head"]["vars"] == ["article", "name", "__since"]
     ask = pmkg("query", "--store", str(store_dir), "-f", "json", "-", input="ASK { ?s ?p ?o }")
     assert json.loads(ask.output)["boolean"] is True
     construct = pmkg("query", "--store", str(store_dir), "-", input="CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <https://w3id.org/pmkg/id/article/millbrook-echo-8> { ?s ?p ?o } }")

@@ -29,7 +29,7 @@ from werkzeug.exceptions import NotFound
 
 from kg import saved_queries
 from kg.entities import href as entity_href
-from kg.saved_queries import ParameterError, SavedQuery, UnknownQuery
+from kg.saved_queries import ParameterError, SavedQuery, UnknownQuery, shown_columns
 from kg.web import service, spreadsheet, urls
 from kg.web.errors import BadQuery
 from kg.web.formats import FORMATS, by_extension
@@ -208,10 +208,6 @@ def numeric_columns(names: list[str], rows: list[dict]) -> set[str]:
     return found
 
 
-def shown_columns(names: list[str]) -> list[str]:
-    """The result columns a page shows: a variable named with a leading ``_`` carries a
-    parameter (``?_officer_iri``, ``?__since_date``) and is left out of the table."""
-    return [name for name in names if not name.startswith("_")]
 
 
 def chart_data(query: SavedQuery, results: dict | None) -> dict | None:
