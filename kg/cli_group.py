@@ -12,7 +12,7 @@ import importlib
 
 import click
 
-from kg.errors import PmkgError
+from kg.cli_errors import PmkgGroup
 
 # name: (module, attribute, the command's short help as --help lists it). tests/test_imports.py
 # checks that each short help is the command's own.
@@ -28,16 +28,6 @@ LAZY_COMMANDS = {
     "withdraw": ("kg.review.withdraw_cli", "withdraw_command",
                  "Take ARTICLE (its IRI) out of the published graph, keeping a..."),
 }
-
-
-class PmkgGroup(click.Group):
-    """Turns every PmkgError raised by a command into a one-line error."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except PmkgError as error:
-            raise click.ClickException(str(error)) from None
 
 
 class MainGroup(PmkgGroup):

@@ -20,19 +20,10 @@ import click
 
 from kg import config
 from kg.backends import StoreFolder
+from kg.cli_errors import PmkgGroup
 from kg.errors import PmkgError
 from kg.store import is_store
 from kg.users import MIN_PASSWORD, Users
-
-
-class UsersGroup(click.Group):
-    """Turns every PmkgError into a one-line error."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except PmkgError as error:
-            raise click.ClickException(str(error)) from None
 
 
 def _store_option(function):
@@ -47,7 +38,7 @@ def _users(store_dir: Path) -> Users:
     return Users(store_dir)
 
 
-@click.group(cls=UsersGroup)
+@click.group(cls=PmkgGroup)
 def users():
     """Accounts of the review web app (reviewers sign in with them)."""
 

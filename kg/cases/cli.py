@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from kg import config
 from kg.cases.write import CASE_LINK_PREFIX, CASE_LINKS_GRAPH, CASES_GRAPH, decide, refresh
+from kg.cli_errors import PmkgGroup
 from kg.errors import PmkgError
 from kg.namespaces import sparql_prefixes
 from kg.backends import STORE, STORE_HELP, open_store
@@ -42,16 +43,6 @@ SELECT ?link ?status ?reason (GROUP_CONCAT(DISTINCT STR(?article); separator=" "
 """ % CASE_LINKS_GRAPH
 
 
-class CasesGroup(click.Group):
-    """Turns every PmkgError into a one-line error."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except PmkgError as error:
-            raise click.ClickException(str(error)) from None
-
-
 def _store_option(function):
     return click.option("--store", "store_dir", type=STORE,
                         default=config.store_path, show_default="$PMKG_STORE or ./pmkg-data",
@@ -68,7 +59,7 @@ def _open(store_dir: Path, read_only: bool = False) -> Store:
     return open_store(store_dir, read_only=read_only)
 
 
-@click.group(cls=CasesGroup, invoke_without_command=True)
+@click.group(cls=PmkgGroup, invoke_without_command=True)
 @_store_option
 @click.option("--review", is_flag=True, help="List the proposed links between cases instead of the cases.")
 @click.option("--status", type=click.Choice([*STATUSES, "all"]), default="proposed", show_default=True,

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from kg import config
+from kg.cli_errors import PmkgGroup
 from kg.errors import PmkgError
 from kg.link import links as model
 from kg.link.cases import cases as cases_to_link
@@ -37,16 +38,6 @@ def _cache_folder(store_dir) -> Path:
     return Path("pmkg-link-cache") if is_url(store_dir) else Path(store_dir) / CACHE_FOLDER
 
 
-class LinkGroup(click.Group):
-    """Turns every PmkgError into a one-line error, also when used without the pmkg group."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except PmkgError as error:
-            raise click.ClickException(str(error)) from None
-
-
 def _store_option(default):
     return click.option("--store", "store_dir", type=STORE, default=default,
                         show_default="$PMKG_STORE or ./pmkg-data" if default else None, help=STORE_HELP)
@@ -56,7 +47,7 @@ def _by_option(function):
     return click.option("--by", required=True, help="Who decides: a person's name.")(function)
 
 
-@click.group(cls=LinkGroup, invoke_without_command=True)
+@click.group(cls=PmkgGroup, invoke_without_command=True)
 @_store_option(config.store_path)
 @click.option("--endpoint", default=WIKIDATA_ENDPOINT, show_default=True,
               help="SPARQL endpoint with Wikidata-shaped data.")

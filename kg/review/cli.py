@@ -26,24 +26,19 @@ import click
 
 from kg import config
 from kg.backends import StoreFolder
+from kg.cli_errors import PmkgGroup
 from kg.errors import PmkgError
 
 SHOW = "show"
 
 
-class ReviewGroup(click.Group):
+class ReviewGroup(PmkgGroup):
     """``pmkg review ARTICLE`` shows an article; every PmkgError becomes a one-line error."""
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             return SHOW, self.commands[SHOW], args
         return super().resolve_command(ctx, args)
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except PmkgError as error:
-            raise click.ClickException(str(error)) from None
 
 
 REVIEW_FOLDER = StoreFolder("pmkg review")
