@@ -150,6 +150,33 @@ def test_export_gold_of_confirmed_articles_scores_one_with_the_scorer(store_dir,
     assert again.exit_code == 1 and "not an empty folder" in again.output
 
 
+def test_export_gold_read_again_gives_the_same_gold(store_dir, tmp_path):
+    """The round trip without the scorer (which lives outside the repository): the exported articles,
+    ingested into a new store and confirmed, export the very same gold files."""
+    with ReviewStore.open(store_dir, read_only=True) as rs:
+        articles = rs.articles()
+    for article in articles:
+        assert pmkg("review", "confirm", article, "--all", "--by", "Tester", "--store", str(store_dir)).exit_code == 0
+    first = tmp_path / "first"
+    assert pmkg("review", "export-gold", str(first), "--store", str(store_dir)).exit_code == 0
+    again_store = tmp_path / "again-store"
+    result = pmkg("ingest", "--quiet", "--store", str(again_store), str(first / "articles"))
+    assert result.exit_code == 0, result.output
+    with ReviewStore.open(again_store, read_only=True) as rs:
+        again = rs.articles()
+    assert sorted(again) == sorted(articles)   # the same IRIs: read from the same headlines, dates and texts
+    for article in again:
+        assert pmkg("review", "confirm", article, "--all", "--by", "Tester", "--store", str(again_store)).exit_code == 0
+    second = tmp_path / "second"
+    assert pmkg("review", "export-gold", str(second), "--store", str(again_store)).exit_code == 0
+    names = sorted(p.name for p in (first / "gold").glob("*.json"))
+    assert names and names == sorted(p.name for p in (second / "gold").glob("*.json"))
+    for name in names:
+        assert json.loads((second / "gold" / name).read_text()) == json.loads((first / "gold" / name).read_text()), name
+        text = name.removesuffix(".json") + ".txt"
+        assert (second / "articles" / text).read_text() == (first / "articles" / text).read_text()
+
+
 @pytest.mark.parametrize("command", [["review", "status"], ["withdraw", "https://w3id.org/pmkg/id/article/x",
                                      "--reason", "r", "--by", "b"], ["users", "list"]])
 def test_commands_that_keep_private_files_refuse_a_server_store_in_one_line(command):
