@@ -3,7 +3,10 @@
 import os
 from pathlib import Path
 
+from kg import __version__
+
 DEFAULT_STORE = "pmkg-data"
+PROJECT_URL = "https://w3id.org/pmkg"
 
 
 def is_url(target) -> bool:
@@ -20,9 +23,15 @@ def store_path() -> Path | str:
 def contact() -> str | None:
     """How site owners can reach whoever runs pmkg (an e-mail address or a web page): ``$PMKG_CONTACT``.
 
-    It goes into the User-Agent of every page and feed request.
+    It goes into the User-Agent of every request (``user_agent``).
     """
     return os.environ.get("PMKG_CONTACT") or None
+
+
+def user_agent(contact: str | None = None) -> str:
+    """The User-Agent every request pmkg makes carries (linking, fetching, a SPARQL server store)."""
+    extra = f"; {contact}" if contact else ""
+    return f"pmkg/{__version__} ({PROJECT_URL}; knowledge graph of police misconduct{extra})"
 
 
 def fetch_delay() -> float:

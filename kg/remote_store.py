@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 
-from kg.config import is_url
+from kg.config import contact, is_url, user_agent
 from kg.errors import PmkgError, QuerySyntaxError, StoreError
 from kg.remote_protocol import (JSON_RESULTS, NTRIPLES, TSV_RESULTS, ServerTimeout, Triples, bind_values, endpoints,
                                 is_graph_query, lines_of, media_type, normalise_json, replace_text, setting,
@@ -85,7 +85,7 @@ class RemoteStore(Store):
             auth = httpx.DigestAuth(user, password) if self.endpoints.auth == "digest" \
                 else httpx.BasicAuth(user, password)
         self._client = httpx.Client(auth=auth, timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
-                                    headers={"User-Agent": "pmkg/0.1.0 (https://w3id.org/pmkg)"},
+                                    headers={"User-Agent": user_agent(contact())},
                                     follow_redirects=False, trust_env=False)
 
     @classmethod

@@ -39,7 +39,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from kg.errors import PmkgError
-from kg.link.client import retry_after, user_agent
+from kg.config import user_agent
+from kg.link.client import retry_after
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",

@@ -30,10 +30,9 @@ from pathlib import Path
 from SPARQLWrapper import JSON, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from kg import __version__
+from kg.config import user_agent
 from kg.errors import PmkgError
 
-PROJECT_URL = "https://w3id.org/pmkg"
 CACHE_FILE = "sparql-cache.sqlite"
 RETRY_STATUSES = (429, 503)
 
@@ -44,12 +43,6 @@ class EndpointError(PmkgError):
 
 class NotCachedError(PmkgError):
     """Offline, and the answer to a query is not in the cache."""
-
-
-def user_agent(contact: str | None = None) -> str:
-    """The User-Agent every request carries."""
-    extra = f"; {contact}" if contact else ""
-    return f"pmkg/{__version__} ({PROJECT_URL}; knowledge graph of police misconduct{extra})"
 
 
 def cache_key(endpoint: str, query: str) -> str:

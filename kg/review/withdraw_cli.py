@@ -17,7 +17,6 @@ import click
 
 from kg import config
 from kg.backends import StoreFolder
-from kg.errors import PmkgError
 
 
 def _store_option(function):
@@ -26,18 +25,11 @@ def _store_option(function):
                         help="Store folder.")(function)
 
 
-def _run(action, *args, **kwargs):
-    try:
-        return action(*args, **kwargs)
-    except PmkgError as error:
-        raise click.ClickException(str(error)) from None
-
-
 def withdraw_article(store_dir: Path, article: str, reason: str | None, by: str | None) -> None:
     """Withdraw and say so on one line (shared with ``pmkg cases withdraw``)."""
     from kg.review.withdraw import withdraw
 
-    done = _run(withdraw, store_dir, article, reason=reason or "", by=by or "")
+    done = withdraw(store_dir, article, reason=reason or "", by=by or "")  # a PmkgError: one line (PmkgGroup)
     click.echo(f"withdrew <{done.article}> on {done.at}: {done.reason}")
 
 
@@ -66,5 +58,5 @@ def restore_command(article: str, by: str | None, reason: str | None, store_dir:
     """Publish a withdrawn ARTICLE again, with the review decisions applied."""
     from kg.review.withdraw import restore
 
-    n = _run(restore, store_dir, article, by=by or "", reason=reason)
+    n = restore(store_dir, article, by=by or "", reason=reason)
     click.echo(f"restored <{article.strip()}> ({n} triples)")
