@@ -53,6 +53,12 @@ def _count(row: dict[str, str]) -> int:
         return 1
 
 
+def _in_order(items: list) -> list:
+    """Entries in one order whatever order the store returned the rows in
+    (rows that tie on a query's ORDER BY come back in any order)."""
+    return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+
+
 def gold_of(article: str, rows: dict[str, list[dict[str, str]]], stems: dict[str, str]) -> dict:
     """The gold JSON of one article from the rows of the competency queries."""
     source = (rows["sources"] or [{}])[0]
@@ -85,13 +91,13 @@ def gold_of(article: str, rows: dict[str, list[dict[str, str]]], stems: dict[str
     return {
         "source": {"headline": source.get("headline"), "publisher": source.get("publisher"),
                    "author": source.get("author") or None, "published": published[:10] if published else None},
-        "officers": officers,
+        "officers": _in_order(officers),
         "forces": sorted(set(forces)),
-        "investigations": list(investigations.values()),
+        "investigations": _in_order([{**inv, "forces": sorted(inv["forces"])} for inv in investigations.values()]),
         "allegation_categories": sorted({r.get("code") or _code(r["category"]) for r in rows["allegations"]
                                          if r.get("category")}),
-        "outcomes": outcomes,
-        "people_quoted": list(quoted.values()),
+        "outcomes": _in_order(outcomes),
+        "people_quoted": _in_order(list(quoted.values())),
         "same_case_as": sorted({stems[other] for other in rows["same_case"] if other in stems and other != article}),
         "notes": "Exported by pmkg review export-gold from the reviewed graph of this article.",
     }
