@@ -126,6 +126,67 @@ def test_an_unknown_article_or_a_malformed_iri(http):
     assert http.get("/review/article", params={"iri": "not an iri"}).status_code == 400
 
 
+SENTENCE = re.compile(r'<option value="(\d+-\d+)" data-start="\d+" data-end="\d+">\d+: ([^<]*)</option>')
+
+
+def _sentence(page: str, words: str) -> str:
+    """The value of the add form's option for the sentence with these words."""
+    found = [value for value, text in SENTENCE.findall(page) if words in html.unescape(text)]
+    assert len(found) == 1, SENTENCE.findall(page)[:5]
+    return found[0]
+
+
+def test_a_fact_the_extractor_missed_is_added_citing_a_sentence(http, served):
+    base, store = served
+    iri = _article(http)
+    page = http.get("/review/article", params={"iri": iri}).text
+    assert 'action="/review/add"' in page
+    cited = _sentence(page, "failed to challenge or report")
+    whitlock = next(f for f in facts(store, iri) if f.label.startswith("officer Ross Whitlock: name"))
+    assert f'<option value="{whitlock.key}">Ross Whitlock</option>' in page
+    answer = _post(http, "/review/add", iri, kind="allegation", value="failure to report", sentence=cited,
+                   subject=whitlock.key, reason="the panel's finding about him")
+    assert answer.status_code == 200 and answer.history[0].status_code == 303, answer.text[:500]
+    newest = log(store, limit=1)[0]
+    assert (newest.action, newest.kind, newest.new_value, newest.by, newest.subject) == (
+        "add", "allegation", "failure-to-report", "sam", whitlock.key)
+    start, end = (int(n) for n in cited.split("-"))
+    assert newest.sentence == (start, end)
+    added = next(f for f in facts(store, iri) if f.key == newest.key)
+    assert added.state == "added" and "failed to challenge or report" in added.sentence
+    assert f'id="fact-{added.key}"' in answer.text and "Added:" in answer.text
+    # published at once, to anyone: the article's public page shows the fact as added, beside its sentence
+    public = httpx.get(base + "/id/" + iri.split("/id/", 1)[1], headers={"Accept": "text/html"}).text
+    passage = public[public.index(f'id="s-{start}"'):]
+    passage = passage[:passage.index("</li>")]
+    line = next(p for p in passage.split('<p class="fact">') if "review-added" in p)
+    assert "failure to challenge or report; Ross Whitlock" in line, passage
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"kind": "verdict"}, "kind"),
+    ({"value": "a stern look"}, "is not a known outcome type"),
+    ({"sentence": "5-999999"}, "is not within the article"),
+    ({"sentence": "the third one"}, "START-END"),
+    ({"sentence": ""}, "sentence"),
+    ({"value": ""}, "value"),
+    ({"subject": "f-000000000000"}, "no officer or group fact with this key"),
+])
+def test_a_bad_addition_is_one_line_and_records_nothing(http, served, data, message):
+    _, store = served
+    iri = _article(http)
+    before = len(log(store, limit=1000))
+    answer = _post(http, "/review/add", iri, **{"kind": "outcome", "value": "suspension", "sentence": "0-20", **data})
+    assert answer.status_code == 400
+    error = re.search(r'<p class="error" role="alert">([^<]*)</p>', answer.text)
+    assert error and message in html.unescape(error.group(1)), answer.text[:800]
+    assert "Traceback" not in answer.text
+    assert len(log(store, limit=1000)) == before
+    # what was typed is still in the form
+    if data.get("value"):
+        assert f'value="{data["value"]}"' in answer.text
+
+
 def test_the_withdraw_button_takes_the_article_down(http, served):
     base, store = served
     iri = _article(http)

@@ -1,4 +1,4 @@
-"""The review web app: reviewers confirm, reject and correct facts, and withdraw articles.
+"""The review web app: reviewers confirm, reject, correct and add facts, and withdraw articles.
 
 Registered only when the setting ``REVIEW`` is true, with ``kg.web.signin``
 (accounts, sessions, CSRF, the guard). Every route here needs a signed-in
@@ -15,10 +15,17 @@ Routes (blueprint ``review``, under ``/review``):
 ``GET /review/article?iri=IRI``
     An article's text with each fact's sentence highlighted, and beside it
     every fact with its state and its buttons (keyboard: ``j``/``k`` next and
-    previous fact, ``c`` confirm, ``r`` reject, ``e`` correct; ``web/static/review.js``).
+    previous fact, ``c`` confirm, ``r`` reject, ``e`` correct, ``a`` add a fact;
+    ``web/static/review.js``), and a form to add a fact the extractor missed.
 ``POST /review/decide``
     ``article``, ``key``, ``action`` (confirm, reject, correct), ``reason``
     (required to reject), ``field`` and ``value`` (to correct).
+``POST /review/add``
+    ``article``, ``kind`` (officer, allegation, outcome, investigation, quote),
+    ``value``, ``sentence`` (the cited sentence's offsets, ``START-END``, picked
+    from the article's sentences), optional ``subject`` (the key of the officer
+    or group it is about) and ``reason``: ``kg.review.decide(action="add")``,
+    as ``pmkg review add`` does.
 ``POST /review/withdraw``
     ``article``, ``reason``: takes the article out of the published view (``kg.review.withdraw``).
 ``GET /review/log``
@@ -37,6 +44,7 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from kg.errors import PmkgError, StoreError
+from kg.review.values import ADDABLE
 from kg.store import named_node
 from kg.web.admission import executor
 from kg.web.signin import guard
@@ -57,6 +65,15 @@ class DecisionForm(FlaskForm):
     field = HiddenField(validators=[Optional(), Length(max=100)])
     reason = StringField("Reason", validators=[Optional(), Length(max=MAX_REASON)])
     value = StringField("New value", validators=[Optional(), Length(max=MAX_VALUE)])
+
+
+class AddForm(FlaskForm):
+    article = HiddenField(validators=[DataRequired(), Length(max=2000)])
+    kind = StringField("Kind", validators=[DataRequired(), AnyOf(tuple(ADDABLE))])
+    value = StringField("Value", validators=[DataRequired(), Length(max=MAX_VALUE)])
+    sentence = StringField("Sentence", validators=[DataRequired(), Length(max=40)])
+    subject = StringField("About", validators=[Optional(), Length(max=200)])
+    reason = StringField("Reason", validators=[Optional(), Length(max=MAX_REASON)])
 
 
 class WithdrawForm(FlaskForm):
@@ -123,7 +140,36 @@ def highlighted(text: str, facts: list) -> tuple[Markup, dict]:
     return Markup("".join(out)), sentence_of
 
 
-def _review_page(iri: str, status: int = 200, error: str | None = None):
+SENTENCE_PREVIEW = 140
+
+
+def sentence_choices(text: str) -> list[dict]:
+    """The article's sentences for the add form's picker: value ``START-END`` and a short text."""
+    from kg.review.cite import sentences
+
+    out = []
+    for start, end in sentences(text):
+        words = " ".join(text[start:end].split())
+        if len(words) > SENTENCE_PREVIEW:
+            words = words[:SENTENCE_PREVIEW - 1].rstrip() + "\u2026"
+        out.append({"value": f"{start}-{end}", "start": start, "end": end, "text": words})
+    return out
+
+
+def subject_choices(found: list) -> list[dict]:
+    """The officers and groups an added fact may be about: one entry each, ``key`` of one of its
+    facts (an officer's name fact where it has one), ``label`` its name or description."""
+    chosen: dict[str, dict] = {}
+    for f in found:
+        if f.kind not in ("officer", "group") or f.state == "rejected":
+            continue
+        who = f.label.partition(":")[0].removeprefix("officer ") if f.kind == "officer" else f.label
+        if who not in chosen or (f.field == "name" and chosen[who]["field"] != "name"):
+            chosen[who] = {"key": f.key, "label": who, "field": f.field}
+    return list(chosen.values())
+
+
+def _review_page(iri: str, status: int = 200, error: str | None = None, adding: dict | None = None):
     from kg.review import article_text, facts
 
     try:
@@ -135,8 +181,10 @@ def _review_page(iri: str, status: int = 200, error: str | None = None):
         abort(404, description=str(problem))
     found = sorted(found, key=lambda f: (f.start if isinstance(f.start, int) else 1 << 60, f.key))
     body, sentence_of = highlighted(text or "", found)
+    subjects = subject_choices(found)
     return _page("review_article.html", status, iri=iri, facts=found, text=body, sentence_of=sentence_of,
-                 error=error)
+                 error=error, kinds=ADDABLE, subjects=subjects, sentences=sentence_choices(text or ""),
+                 adding=adding or {})
 
 
 @bp.get("/article")
@@ -168,6 +216,29 @@ def decide():
     _refresh_public_view()
     flash(f"{action.capitalize()}ed" if action != "confirm" else "Confirmed")
     return redirect(url_for("review.article", iri=iri, _anchor=f"fact-{form.key.data}"), code=303)
+
+
+@bp.post("/add")
+def add():
+    from kg.review import article_text
+    from kg.review import decide as record
+    from kg.review.cite import span
+
+    form = AddForm()
+    iri = _article_iri(form.article.data)
+    adding = {name: (request.form.get(name) or "")[:MAX_VALUE] for name in ("kind", "value", "sentence", "subject")}
+    if not form.validate():
+        return _review_page(iri, 400, error="Add a fact: " + _form_error(form), adding=adding)
+    try:
+        sentence = span(article_text(_store(), iri), form.sentence.data, None)
+        decision = record(_store(), action="add", article=iri, key=None, by=current_user.name,
+                          reason=(form.reason.data or "").strip() or None, value=form.value.data.strip(),
+                          sentence=sentence, kind=form.kind.data, subject=(form.subject.data or "").strip() or None)
+    except PmkgError as error:
+        return _review_page(iri, 400, error=f"Add a fact: {error}", adding=adding)
+    _refresh_public_view()
+    flash(f"Added: {decision.label}")
+    return redirect(url_for("review.article", iri=iri, _anchor=f"fact-{decision.key}"), code=303)
 
 
 @bp.post("/withdraw")

@@ -18,7 +18,6 @@ beginning or its end, e.g. the hash at the end). Register with
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -197,33 +196,17 @@ def add(article: str, kind: str | None, value: str | None, field: str | None, se
         quoted: str | None, subject: str | None, by: str | None, reason: str | None, store_dir: Path):
     """Add a fact the extractor missed to ARTICLE, citing the text that supports it."""
     from kg.review import article_text, decide
+    from kg.review.cite import span as cited_span
 
     _check_store(store_dir)
     by = _need_by(by)
     if kind is None:
         raise PmkgError("say what kind of fact: --kind officer|allegation|outcome|investigation|quote")
-    span = _span(article_text(store_dir, article), sentence, quoted)
+    span = cited_span(article_text(store_dir, article), sentence, quoted)
     d = decide(store_dir, action="add", article=article, key=None, by=by, reason=reason, field=field,
                value=value, sentence=span, kind=kind, subject=subject)
     _echo_decision(d)
     click.echo(f"added {d.key}")
-
-
-def _span(text: str | None, sentence: str | None, quoted: str | None) -> tuple[int, int]:
-    if (sentence is None) == (quoted is None):
-        raise PmkgError("cite the text: --sentence START-END or --quote TEXT (one of them)")
-    if sentence is not None:
-        match = re.fullmatch(r"\s*(\d{1,9})\s*-\s*(\d{1,9})\s*", sentence)
-        if not match:
-            raise PmkgError(f"--sentence is START-END (character offsets), not {sentence!r}")
-        return int(match.group(1)), int(match.group(2))
-    if text is None:
-        raise PmkgError("the article's text is not kept, so it cannot be quoted")
-    words = " ".join(quoted.split())
-    found = [m.start() for m in re.finditer(re.escape(words), text)] if words else []
-    if len(found) != 1:
-        raise PmkgError(f"the quoted words occur {len(found)} times in the article; quote words found once")
-    return found[0], found[0] + len(words)
 
 
 @review.command()

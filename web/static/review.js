@@ -1,8 +1,32 @@
 // Keyboard shortcuts of the review page (/review/article): j/k move between facts, c confirms,
-// r rejects (focuses the reason), e corrects (focuses the value), Escape leaves a field.
-// Clicking a highlighted sentence selects its fact. Served from web/static (CSP: script-src 'self').
+// r rejects (focuses the reason), e corrects (focuses the value), a goes to the form that adds a
+// fact, Escape leaves a field. Clicking a highlighted sentence selects its fact; clicking anywhere in
+// the text (or selecting words) picks the sentence there as the one an added fact cites.
+// Served from web/static (CSP: script-src 'self').
 (() => {
   "use strict";
+  const text = document.querySelector("div.article-text");
+  const cite = document.getElementById("add-sentence");
+
+  // the offset in the article's text of a point in the div (its text nodes are the text, in order)
+  function offsetOf(node, offset) {
+    const range = document.createRange();
+    range.setStart(text, 0);
+    range.setEnd(node, offset);
+    return range.toString().length;
+  }
+
+  if (text && cite) {
+    text.addEventListener("mouseup", () => {
+      const selection = window.getSelection();
+      if (!selection.rangeCount || !text.contains(selection.anchorNode)) return;
+      const at = offsetOf(selection.anchorNode, selection.anchorOffset);
+      const option = Array.from(cite.options).find((o) => o.value && Number(o.dataset.start) <= at
+                                                    && at < Number(o.dataset.end));
+      if (option) cite.value = option.value;
+    });
+  }
+
   const facts = Array.from(document.querySelectorAll("li.fact"));
   if (!facts.length) return;
   let current = -1;
@@ -40,6 +64,7 @@
       c: () => { if (current >= 0) facts[current].querySelector("form.confirm").requestSubmit(); },
       r: () => field("form.reject input[name=reason]"),
       e: () => field("form.correct input[name=value]"),
+      a: () => { const kind = document.getElementById("add-kind"); if (kind) { kind.scrollIntoView({ block: "nearest" }); kind.focus(); } },
     };
     const action = actions[event.key];
     if (action) { event.preventDefault(); action(); }
