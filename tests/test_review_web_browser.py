@@ -2,10 +2,12 @@
 
 A reviewer signs in, opens the queue and an article's review page, moves
 between facts with the keyboard, confirms one (``c``), rejects one (``r``,
-a reason, Enter) and corrects another (``e``, a value, Enter). Then a fresh
-browser context, with no session, opens the officer's public entity page as
-a different user would: the rejected outcome is gone and the corrected rank
-is shown. No CSP violation, no script error, no request off loopback.
+a reason, Enter) and corrects another (``e``, a value, Enter), and adds a
+fact the extractor missed (clicks its sentence in the text, fills the add
+form). Then a fresh browser context, with no session, opens the officer's
+public entity page as a different user would: the rejected outcome is gone
+and the corrected rank is shown; and the article's public page shows the
+added fact beside its sentence, marked "added". No CSP violation, no script error, no request off loopback.
 Screenshots go under the test's tmp_path (and to PMKG_SCREENSHOTS if set).
 """
 
@@ -30,6 +32,22 @@ OFFICER = "/id/officer/metropolitan-police-service/callum-deverell"
 PASSWORD = "reviewer password 42"
 REJECT = "outcome no-further-action (Callum Deverell)"
 CORRECT = "officer Callum Deverell: rank = constable"
+MISSED = "failed to challenge or report"   # words of the sentence an added fact cites
+WORDS_AT_JS = """(words) => {
+  const div = document.querySelector('div.article-text');
+  const walker = document.createTreeWalker(div, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const i = n.data.indexOf(words);
+    if (i < 0) continue;
+    const range = document.createRange();
+    range.setStart(n, i);
+    range.setEnd(n, i + words.length);
+    window.scrollBy({ top: range.getClientRects()[0].y - window.innerHeight / 2, behavior: 'instant' });
+    const box = range.getClientRects()[0];
+    return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  }
+  return null;
+}"""
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium at /usr/bin/chromium")
 
@@ -147,6 +165,24 @@ def test_reject_and_correct_then_see_both_as_another_user(server, tmp_path):
             corrected.scroll_into_view_if_needed()
             page.screenshot(path=shots / "04-decided.png")
 
+            # add a fact the extractor missed: click its sentence in the text, then fill the form
+            article_iri = page.locator("p.iri code").inner_text()
+            at = page.evaluate(WORDS_AT_JS, MISSED)
+            page.mouse.click(at["x"], at["y"])
+            cited = page.eval_on_selector("#add-sentence", "s => s.selectedOptions[0].textContent")
+            assert MISSED in cited, cited
+            page.select_option("#add-kind", "allegation")
+            page.fill("#add-value", "failure to report")
+            page.select_option("#add-subject", label="Ross Whitlock")
+            page.locator("#add-fact").screenshot(path=shots / "04-add-form.png")
+            page.click("form.add button")
+            page.wait_for_selector("li.fact.state-added")
+            assert "Added:" in page.locator(".flash").inner_text()
+            added = page.locator("li.fact.state-added")
+            assert "allegation failure-to-report (added)" in added.inner_text()
+            assert MISSED in page.evaluate("(id) => document.getElementById(id).textContent",
+                                           added.get_attribute("data-sentence"))
+
             article_url = page.url.split("#")[0]
             page.set_viewport_size({"width": 390, "height": 900})  # a phone: nothing wider than the screen
             page.goto(article_url)
@@ -157,7 +193,7 @@ def test_reject_and_correct_then_see_both_as_another_user(server, tmp_path):
 
             page.goto(server + "/review/log")
             log = page.locator("table").inner_text()
-            assert "reject" in log and "correct" in log and "confirm" in log and "jo" in log
+            assert "reject" in log and "correct" in log and "confirm" in log and "add" in log and "jo" in log
             page.screenshot(path=shots / "05-log.png", full_page=True)
             assert page.evaluate("window.__csp") == []
             reviewer.close()
@@ -175,6 +211,12 @@ def test_reject_and_correct_then_see_both_as_another_user(server, tmp_path):
             assert other.evaluate("window.__csp") == []
             (gone,) = set(outcomes) - set(left)
             assert other.goto(gone).status == 404  # the rejected outcome is no longer published
+            other.goto(server + "/id/" + article_iri.split("/id/", 1)[1])
+            passage = other.locator("li.passage", has_text=MISSED)
+            fact = passage.locator("p.fact", has=other.locator("a.review-added"))
+            assert fact.count() == 1 and "Ross Whitlock" in fact.inner_text(), passage.inner_text()
+            fact.scroll_into_view_if_needed()
+            other.screenshot(path=shots / "07-public-article-added.png")
             other.goto(server + "/review/")
             assert other.url.startswith(server + "/review/sign-in")  # and this user has no session
             anonymous.close()

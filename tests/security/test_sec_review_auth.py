@@ -112,7 +112,8 @@ def review_routes(store: Path) -> list[tuple[str, str]]:
 def test_every_review_route_needs_a_session(server, store):
     routes = review_routes(store)
     paths = {path for _, path in routes}
-    assert {"/review/", "/review/article", "/review/decide", "/review/withdraw", "/review/sign-out"} <= paths
+    assert {"/review/", "/review/article", "/review/decide", "/review/add", "/review/withdraw",
+            "/review/sign-out"} <= paths
     with client(server) as http:
         for method, path in routes:
             answer = http.request(method, path, data={"article": "https://w3id.org/pmkg/id/article/x"})

@@ -16,11 +16,25 @@
     return range.toString().length;
   }
 
+  // where the reader clicked, or the start of the words they selected: a point in the text, or null
+  function pointOf(event) {
+    const selection = window.getSelection();
+    if (selection.rangeCount && !selection.isCollapsed && text.contains(selection.anchorNode)) {
+      return [selection.anchorNode, selection.anchorOffset];
+    }
+    if (document.caretPositionFromPoint) {
+      const caret = document.caretPositionFromPoint(event.clientX, event.clientY);
+      return caret && text.contains(caret.offsetNode) ? [caret.offsetNode, caret.offset] : null;
+    }
+    const range = document.caretRangeFromPoint ? document.caretRangeFromPoint(event.clientX, event.clientY) : null;
+    return range && text.contains(range.startContainer) ? [range.startContainer, range.startOffset] : null;
+  }
+
   if (text && cite) {
-    text.addEventListener("mouseup", () => {
-      const selection = window.getSelection();
-      if (!selection.rangeCount || !text.contains(selection.anchorNode)) return;
-      const at = offsetOf(selection.anchorNode, selection.anchorOffset);
+    text.addEventListener("mouseup", (event) => {
+      const point = pointOf(event);
+      if (!point) return;
+      const at = offsetOf(point[0], point[1]);
       const option = Array.from(cite.options).find((o) => o.value && Number(o.dataset.start) <= at
                                                     && at < Number(o.dataset.end));
       if (option) cite.value = option.value;
