@@ -184,3 +184,36 @@ def test_commands_that_keep_private_files_refuse_a_server_store_in_one_line(comm
     assert result.exit_code == 2
     assert "needs a store folder" in result.output and "http://127.0.0.1:9/sparql is a SPARQL server" in result.output
     assert "Traceback" not in result.output
+
+
+QUIET = ("Library opening hours to change in Hartwell\n\nFirst published on Mon 3 June 2024 09.00 BST\n\n"
+         "The county council said on Monday that the central library in Hartwell will open an hour later on "
+         "weekdays from July. A spokesperson said the weekend hours stay as they are.\n")
+
+
+def test_an_article_without_facts_is_exported_only_once_a_reviewer_confirms_it(tmp_path):
+    """Nobody has looked at an article in which the extractor found nothing: export-gold leaves it out
+    (its empty gold would teach the scorer that the article has no facts) until `confirm --all`."""
+    quiet = tmp_path / "quiet.txt"
+    quiet.write_text(QUIET, encoding="utf-8")
+    s = str(tmp_path / "store")
+    assert pmkg("ingest", "--quiet", "--store", s, str(quiet)).exit_code == 0
+    with ReviewStore.open(Path(s), read_only=True) as rs:
+        (article,) = rs.articles()
+    assert facts(Path(s), article) == []
+    status = pmkg("review", "status", "--store", s)
+    assert "(no facts: confirm with --all once read)" in status.output
+    assert json.loads(pmkg("review", "status", "--format", "json", "--store", s).output)[0]["reviewed"] is False
+    first = pmkg("review", "export-gold", str(tmp_path / "before"), "--store", s)
+    assert first.exit_code == 0 and "wrote 0 article(s)" in first.output, first.output
+    assert list((tmp_path / "before" / "gold").glob("*.json")) == []
+
+    confirmed = pmkg("review", "confirm", article, "--all", "--by", "Ann Editor", "--store", s)
+    assert confirmed.exit_code == 0 and "1 decision(s) recorded" in confirmed.output, confirmed.output
+    trail = json.loads(pmkg("review", "log", "--format", "json", "--store", s).output)
+    assert [(d["action"], d["key"], d["by"]) for d in trail] == [("confirm", "article", "Ann Editor")]
+    assert "(no facts: confirmed)" in pmkg("review", "status", "--store", s).output
+    second = pmkg("review", "export-gold", str(tmp_path / "after"), "--store", s)
+    assert second.exit_code == 0 and "wrote 1 article(s)" in second.output, second.output
+    gold = json.loads((tmp_path / "after" / "gold" / "quiet.json").read_text())
+    assert gold["officers"] == [] and gold["outcomes"] == []

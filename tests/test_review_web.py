@@ -187,6 +187,16 @@ def test_a_bad_addition_is_one_line_and_records_nothing(http, served, data, mess
         assert f'value="{data["value"]}"' in answer.text
 
 
+def test_confirming_that_an_article_has_no_facts_is_refused_when_it_has(http, served):
+    _, store = served
+    iri = _article(http)
+    before = len(log(store, limit=1000))
+    answer = _post(http, "/review/confirm-empty", iri)
+    assert answer.status_code == 400 and "The article has facts" in answer.text
+    assert 'action="/review/confirm-empty"' not in answer.text   # the button is only there for a fact-less one
+    assert len(log(store, limit=1000)) == before
+
+
 def test_the_withdraw_button_takes_the_article_down(http, served):
     base, store = served
     iri = _article(http)
@@ -197,3 +207,28 @@ def test_the_withdraw_button_takes_the_article_down(http, served):
     assert public.status_code == 410 and "a court order" in public.text
     assert "sam" not in public.text
     assert "/review/article?iri=" not in answer.text  # no longer in the queue
+
+
+QUIET = ("Library opening hours to change in Hartwell\n\nFirst published on Mon 3 June 2024 09.00 BST\n\n"
+         "The county council said on Monday that the central library in Hartwell will open an hour later on "
+         "weekdays from July. A spokesperson said the weekend hours stay as they are.\n")
+
+
+def test_an_article_without_facts_waits_in_the_queue_until_a_reviewer_confirms_it(http, served, tmp_path):
+    """Runs after the withdrawal above, so this article is the queue's only one."""
+    _, store = served
+    quiet = tmp_path / "quiet.txt"
+    quiet.write_text(QUIET, encoding="utf-8")
+    with Store(store) as public:
+        assert not ingest(public, [quiet]).failures
+    iri = _article(http)
+    assert "library" in iri and facts(store, iri) == []
+    page = http.get("/review/article", params={"iri": iri}).text
+    assert "The extractor found no fact in this article" in page
+    before = len(log(store, limit=1000))
+    answer = _post(http, "/review/confirm-empty", iri)
+    assert answer.status_code == 200 and str(answer.url).endswith("/review/")
+    assert "Every article has been reviewed." in answer.text
+    newest = log(store, limit=1)[0]
+    assert len(log(store, limit=1000)) == before + 1
+    assert (newest.action, newest.key, newest.by, newest.article) == ("confirm", "article", "sam", iri)

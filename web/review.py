@@ -26,6 +26,10 @@ Routes (blueprint ``review``, under ``/review``):
     from the article's sentences), optional ``subject`` (the key of the officer
     or group it is about) and ``reason``: ``kg.review.decide(action="add")``,
     as ``pmkg review add`` does.
+``POST /review/confirm-empty``
+    ``article``: for an article in which the extractor found no fact, a
+    reviewer's confirmation that it has none (``pmkg review confirm ARTICLE
+    --all``), so that it counts as reviewed; refused for an article with facts.
 ``POST /review/withdraw``
     ``article``, ``reason``: takes the article out of the published view (``kg.review.withdraw``).
 ``GET /review/log``
@@ -74,6 +78,10 @@ class AddForm(FlaskForm):
     sentence = StringField("Sentence", validators=[DataRequired(), Length(max=40)])
     subject = StringField("About", validators=[Optional(), Length(max=200)])
     reason = StringField("Reason", validators=[Optional(), Length(max=MAX_REASON)])
+
+
+class ArticleForm(FlaskForm):
+    article = HiddenField(validators=[DataRequired(), Length(max=2000)])
 
 
 class WithdrawForm(FlaskForm):
@@ -239,6 +247,25 @@ def add():
     _refresh_public_view()
     flash(f"Added: {decision.label}")
     return redirect(url_for("review.article", iri=iri, _anchor=f"fact-{decision.key}"), code=303)
+
+
+@bp.post("/confirm-empty")
+def confirm_empty():
+    from kg.review import decide_each, facts
+
+    form = ArticleForm()
+    iri = _article_iri(form.article.data)
+    if not form.validate():
+        return _review_page(iri, 400, error=_form_error(form))
+    try:
+        if facts(_store(), iri):
+            return _review_page(iri, 400, error="The article has facts: confirm or reject each of them.")
+        decide_each(_store(), action="confirm", article=iri, keys=None, by=current_user.name)
+    except PmkgError as error:
+        return _review_page(iri, 400, error=str(error))
+    _refresh_public_view()
+    flash("Confirmed: the article has no facts")
+    return redirect(url_for("review.queue"), code=303)
 
 
 @bp.post("/withdraw")

@@ -11,7 +11,8 @@ from kg.errors import PmkgError
 from kg.lock import default_wait
 from kg.review import values
 from kg.review.apply import Applied, addition_key, apply
-from kg.review.decisions import ACTIONS, MAX_REASON, Decision, from_triples, new_decision, to_triples
+from kg.review.decisions import (ACTIONS, ARTICLE_KEY, MAX_REASON, Decision, from_triples, new_decision,
+                                 to_triples)
 from kg.review.store import ReviewStore
 from kg.store import Store
 
@@ -39,6 +40,7 @@ class ArticleStatus:
     headline: str | None
     ingested: str | None                  # first ingest, ISO date-time
     counts: dict[str, int] = field(default_factory=dict)   # state -> number of facts
+    confirmed_empty: bool = False         # a reviewer confirmed that the article has no facts
 
     @property
     def total(self) -> int:
@@ -47,6 +49,11 @@ class ArticleStatus:
     @property
     def unreviewed(self) -> int:
         return self.counts.get("unreviewed", 0)
+
+    @property
+    def reviewed(self) -> bool:
+        """Fully reviewed: it has facts and each has a decision, or it has none and a reviewer said so."""
+        return self.unreviewed == 0 and (self.total > 0 or self.confirmed_empty)
 
 
 def _read(store_dir: Path) -> ReviewStore:
@@ -182,6 +189,9 @@ def decide_each(store_dir: Path, *, action: str, article: str, keys: list[str] |
     """Confirm or reject several facts of one article at once (``keys=None``: every unreviewed fact).
 
     All are checked before any is recorded; the article is published once.
+    Confirming every fact (``keys=None``) of an article that has none records
+    that the article has none (a confirmation keyed ``ARTICLE_KEY``), so it
+    counts as reviewed.
     """
     if action not in ("confirm", "reject"):
         raise PmkgError(f"{action!r}: only confirm and reject apply to several facts at once")
@@ -189,6 +199,11 @@ def decide_each(store_dir: Path, *, action: str, article: str, keys: list[str] |
     with _writing(store_dir) as (store, rs):
         article = _reviewable(rs, article)
         applied = {item.fact.key: item for item in _applied(rs, article)[1]}
+        if keys is None and action == "confirm" and not applied:
+            found = [new_decision(action="confirm", article=article, key=ARTICLE_KEY, by=by, reason=reason,
+                                  kind="article", label="the article: no facts")]
+            _record(store, rs, article, found)
+            return found
         if keys is None:
             keys = [k for k, item in applied.items() if item.state == "unreviewed"]
         found = [_on_fact(action, article, applied, key, by=by, reason=reason) for key in dict.fromkeys(keys)]
@@ -308,15 +323,17 @@ def status(store_dir: Path) -> list[ArticleStatus]:
                 counts[item.state] += 1
             headline = next((t.object.value for t in raw if t.subject.value == article
                              and t.predicate.value == "https://schema.org/headline"), None)
-            out.append(ArticleStatus(article, headline, ingested.get(article), counts))
+            empty = any(d.action == "confirm" and d.key == ARTICLE_KEY for d in mine)
+            out.append(ArticleStatus(article, headline, ingested.get(article), counts, empty))
     return sorted(out, key=lambda s: (s.ingested or "", s.article))
 
 
 def queue(store_dir: Path) -> list[ArticleStatus]:
-    """The articles with unreviewed facts, oldest first (a withdrawn one waits for pmkg restore)."""
+    """The articles not yet fully reviewed (unreviewed facts, or no facts and nobody has said so),
+    oldest first (a withdrawn one waits for pmkg restore)."""
     with _read(store_dir) as rs:
         withdrawn = {a for a in rs.articles() if rs.withdrawn(a) is not None}
-    return [s for s in status(store_dir) if s.unreviewed and s.article not in withdrawn]
+    return [s for s in status(store_dir) if not s.reviewed and s.article not in withdrawn]
 
 
 def log(store_dir: Path, *, limit: int = 100, article: str | None = None) -> list[Decision]:

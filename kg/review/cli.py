@@ -129,7 +129,11 @@ def _echo_decision(d) -> None:
 @_by_option
 @_store_option
 def confirm(article: str, keys: tuple[str, ...], every: bool, by: str | None, reason: str | None, store_dir: Path):
-    """Confirm facts of ARTICLE by KEY (or --all unreviewed ones): they are right as extracted."""
+    """Confirm facts of ARTICLE by KEY (or --all unreviewed ones): they are right as extracted.
+
+    On an article with no facts at all, --all confirms that it has none (so
+    export-gold counts it as reviewed).
+    """
     _many("confirm", article, keys, every, by, reason, store_dir)
 
 
@@ -219,13 +223,17 @@ def status(fmt: str, store_dir: Path):
     _check_store(store_dir)
     found = article_status(store_dir)
     if fmt == "json":
-        click.echo(json.dumps([{**asdict(s), "total": s.total} for s in found], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([{**asdict(s), "total": s.total, "reviewed": s.reviewed} for s in found], indent=2,
+                              ensure_ascii=False))
         return
     click.echo("unrev  conf  corr  rej  add  article")
     for s in found:
         c = s.counts
+        empty = ""
+        if not s.total:
+            empty = " (no facts: confirmed)" if s.confirmed_empty else " (no facts: confirm with --all once read)"
         click.echo(f"{c['unreviewed']:5} {c['confirmed']:5} {c['corrected']:5} {c['rejected']:4} {c['added']:4}  "
-                   f"{s.article}\n{'':30}{s.headline or ''}")
+                   f"{s.article}\n{'':30}{s.headline or ''}{empty}")
     click.echo(f"{len(found)} article(s), {sum(s.unreviewed for s in found)} unreviewed fact(s)")
 
 
@@ -254,7 +262,10 @@ def log(article: str | None, limit: int, fmt: str, store_dir: Path):
 @click.argument("out_dir", type=click.Path(path_type=Path))
 @_store_option
 def export_gold_command(out_dir: Path, store_dir: Path):
-    """Write every fully reviewed article (no unreviewed fact) as a gold corpus in OUT_DIR.
+    """Write every fully reviewed article as a gold corpus in OUT_DIR.
+
+    Fully reviewed: every fact has a decision; an article with no facts only
+    once a reviewer has confirmed that (pmkg review confirm ARTICLE --all).
 
     OUT_DIR/articles/NAME.txt holds the text and OUT_DIR/gold/NAME.json what
     the reviewed graph says, in the format ../shared/eval/score.py reads.

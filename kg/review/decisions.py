@@ -10,7 +10,10 @@ fact as data (pmkg:factKind, pmkg:field, pmkg:newValue, optionally the key
 of its subject, pmkg:subjectKey) and the sentence it cites (pmkg:supportedBy
 a node with pmkg:startOffset and pmkg:endOffset). A confirmation or
 rejection of an officer's field remembers the value it saw (pmkg:oldValue).
-Decisions are only ever added: the trail is the audit log.
+A confirmation whose key is ``ARTICLE_KEY`` is about the article itself: a
+reviewer read an article in which the extractor found no fact and agrees
+that it has none (``pmkg review confirm ARTICLE --all``). Decisions are only
+ever added: the trail is the audit log.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
 ACTIONS = {"confirm": "Confirmation", "reject": "Rejection", "correct": "Correction", "add": "Addition"}
 _ACTION_OF = {PMKG + cls: action for action, cls in ACTIONS.items()}
 MAX_REASON = 2000
+ARTICLE_KEY = "article"   # the key of a confirmation that an article has no facts (fact keys are f-...)
 
 
 def _p(local: str) -> ox.NamedNode:

@@ -1,6 +1,8 @@
 """``pmkg review export-gold DIR``: reviewed articles as an evaluation corpus.
 
-Every article with no unreviewed fact left is written in the format of
+Every fully reviewed article (each fact has a decision; an article with no
+facts once a reviewer has confirmed that it has none, ``pmkg review confirm
+ARTICLE --all``) is written in the format of
 ``../shared/corpus/dev``: ``articles/NAME.txt`` (the text the extractor
 read, with the headline first and the date, byline and outlet the page gave
 written back as header and footer lines) and ``gold/NAME.json``. The gold is
@@ -135,7 +137,7 @@ def export_gold(store_dir: Path, out_dir: Path) -> list[tuple[str, str]]:
     from kg.review.api import status
     from kg.review.store import ReviewStore
 
-    reviewed = [s.article for s in status(store_dir) if s.unreviewed == 0]
+    reviewed = [s.article for s in status(store_dir) if s.reviewed]
     out_dir = Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise PmkgError(f"{out_dir} exists and is not an empty folder; choose a new one")
