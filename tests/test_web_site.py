@@ -139,6 +139,24 @@ def test_officer_page_summary_cases_timeline_once_per_event(client):
     assert html.count("PC Rowan Ashby, 35, was dismissed without notice") == 1
 
 
+def test_officer_timeline_svg_has_each_label_once(client):
+    """Kieran Holloway's outcomes have no date of their own, and three articles report the charge: it is one
+    event (not one per article's date), so the timeline writes each outcome, and each date, once."""
+    data = twin(client, OFFICER)
+    charges = [e for e in data["events"] if e["label"] == "criminal charge"]
+    assert len(charges) == 1 and charges[0]["undated"] and len(charges[0]["articles"]) == 3, charges
+    assert charges[0]["date"] == charges[0]["reported"] == min(e["reported"] for e in data["events"])
+    for officer in (OFFICER, ASHBY):
+        html = page(client, local(officer))
+        svg = html[html.index('<figure class="timeline">'):html.index("</figure>")]
+        labels = re.findall(r'<text x="120" y="\d+" font-size="12">([^<]*)</text>', svg)
+        dates = re.findall(r'<text x="0" y="\d+" font-size="12">([^<]*)</text>', svg)
+        assert labels and len(labels) == len(set(labels)), labels
+        assert dates and len(dates) == len(set(dates)), dates
+        assert svg.count("<circle") == len(labels)
+    assert "undated, first reported " in page(client, local(OFFICER))
+
+
 def test_officer_page_quotations_by_them_and_about_them(client):
     data = twin(client, ASHWORTH)
     assert data["quotations"]["by"], "Philip Ashworth is quoted in the sample articles"

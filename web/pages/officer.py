@@ -17,7 +17,7 @@ from kg.web.queries import timeline_points
 GLANCE = (("rank", "Rank"), ("force", "Force"), ("serviceStatus", "Status"))
 
 _OUTCOMES = sparql_prefixes() + """
-SELECT DISTINCT ?date ?type ?stage ?article ?headline ?outcome WHERE {
+SELECT DISTINCT ?date ?reported ?type ?stage ?article ?headline ?outcome WHERE {
   GRAPH ?article {
     ?outcome a pmkg:Outcome ; pmkg:outcomeType ?concept ; pmkg:hasSubject/pmkg:hasMember? %(e)s .
     OPTIONAL { ?outcome pmkg:date ?outcomeDate }
@@ -28,8 +28,9 @@ SELECT DISTINCT ?date ?type ?stage ?article ?headline ?outcome WHERE {
   ?concept skos:prefLabel ?type .
   FILTER (LANG(?type) = "" || LANGMATCHES(LANG(?type), "en"))
   OPTIONAL { ?stageConcept skos:notation ?stage }
-  BIND (COALESCE(STR(?outcomeDate), SUBSTR(STR(?published), 1, 10)) AS ?date)
-} ORDER BY ?date ?article ?outcome
+  BIND (STR(?outcomeDate) AS ?date)
+  BIND (SUBSTR(STR(?published), 1, 10) AS ?reported)
+} ORDER BY ?date ?reported ?article ?outcome
 """
 
 _QUOTATIONS = sparql_prefixes() + """
@@ -64,16 +65,28 @@ def glance(page: Page) -> list[dict]:
 
 
 def events(rows: list[dict]) -> list[dict]:
-    """Each (date, outcome type) once, oldest first, with every article that reports it."""
+    """Each (date, outcome type) once, oldest first, with every article that reports it.
+
+    ``date`` is the outcome's own date; an outcome no article gives a date for
+    is one event whatever the number of articles reporting it (not one per
+    article's date), ``undated``, with ``date`` the date it was first reported.
+    ``reported`` is always the date it was first reported."""
     merged: dict[tuple, dict] = {}
     for row in rows:
         date, label = _value(row, "date") or "", _value(row, "type") or ""
         scheduled = _value(row, "stage") == "scheduled"
         event = merged.setdefault((date, label, scheduled), {
-            "date": date or None, "label": label, "scheduled": scheduled, "articles": []})
+            "date": date or None, "undated": not date, "reported": None, "label": label, "scheduled": scheduled,
+            "articles": []})
+        reported = _value(row, "reported") or None
+        if reported and (event["reported"] is None or reported < event["reported"]):
+            event["reported"] = reported
         article = {"href": href(row["article"]["value"]), "headline": _value(row, "headline") or "an article"}
         if article not in event["articles"]:
             event["articles"].append(article)
+    for event in merged.values():
+        if event["undated"]:
+            event["date"] = event["reported"]
     return sorted(merged.values(), key=lambda e: (e["date"] or "9999", e["label"]))
 
 
@@ -112,7 +125,8 @@ def sections(iri: str, page: Page, cases: list[dict], rows: Callable[[str], list
     e = str(ox.NamedNode(iri))
     outcome_rows = rows(_OUTCOMES % {"e": e})
     timeline = events(outcome_rows)
-    points = timeline_points([{"date": {"value": ev["date"]}, "type": {"value": ev["label"]}}
+    points = timeline_points([{"date": {"value": ev["date"]},
+                               "type": {"value": ev["label"] + (" (scheduled)" if ev["scheduled"] else "")}}
                               for ev in timeline if ev["date"]], "date", "type")
     return {
         "glance": glance(page),
