@@ -177,7 +177,8 @@ def test_force_page_identifiers_officers_cases_and_charts(client):
     assert "Rowan Ashby" in names and names == sorted(names)
     assert sum(s["n"] for s in data["cases_by_status"]) == len(data["force_cases"]) >= 1
     outcomes = data["outcomes_by_year"]
-    assert "2025" in [y["year"] for y in outcomes["years"]] and "dismissal" in outcomes["labels"]
+    # no article gives Kent's outcomes a date of their own: they are undated, not in the articles' years
+    assert [y["year"] for y in outcomes["years"]] == ["undated"] and "dismissal" in outcomes["labels"]
     assert data["allegations_by_year"]["years"]
     dates = [a["published"] for a in data["latest_articles"]]
     assert dates == sorted(dates, reverse=True) and len(dates) <= 10
@@ -188,6 +189,36 @@ def test_force_page_identifiers_officers_cases_and_charts(client):
     assert "<caption>Outcomes by year (the chart's numbers)</caption>" in html
     assert '<td class="number">' in html
     assert "<script" not in html
+
+
+def test_force_outcomes_without_a_date_of_their_own_are_counted_apart_not_in_the_articles_year(tmp_path):
+    """The Met article is of 2023 and dates none of its outcomes; a reviewer gives one of them a date in
+    2022. The chart has that one in 2022, every other outcome in a last bar "undated", none in 2023,
+    and the page says so."""
+    from kg.review import decide, facts
+
+    path = tmp_path / "store"
+    with Store.create(path) as store:
+        assert not ingest(store, [ROOT / "samples" / "articles" / "02_whatsapp-group-officers-sacked.txt"]).failures
+    found = facts(path, "015df041bb")
+    dismissal = next(f for f in found if f.label == "outcome dismissal (Darren Pryce)")
+    decide(path, action="correct", article="015df041bb", key=dismissal.key, by="Tester", field="date",
+           value="2022-11-03")
+    app = create_app({"STORE": str(path), "TESTING": True, "QUERY_TIMEOUT": 20})
+    try:
+        met = app.test_client()
+        data = met.get(local(ID + "org/metropolitan-police-service") + ".json").get_json()
+        html = met.get(local(ID + "org/metropolitan-police-service"), headers=HTML).get_data(as_text=True)
+    finally:
+        app.extensions["pmkg.executor"].close()
+    years = {y["year"]: y for y in data["outcomes_by_year"]["years"]}
+    assert list(years) == ["2022", "undated"], list(years)
+    assert [(s["label"], s["n"]) for s in years["2022"]["segments"]] == [("dismissal", 1)]
+    assert years["undated"]["total"] > 5
+    section = html[html.index('<section class="outcomes">'):]
+    section = section[:section.index("</section>")]
+    assert '<th scope="row">undated</th>' in section and '<th scope="row">2023</th>' not in section
+    assert "An outcome no article gives a date for is not put in the year of the article" in section
 
 
 def test_article_page_sentences_in_order_with_facts_and_no_whole_text(client):

@@ -7,6 +7,10 @@ Counts follow the saved queries (``outcomes-by-force``,
 ``allegation-categories-by-year``) with one difference: the same outcome or
 allegation of the same subject in the same year counts once however many
 articles report it. Only outcomes that happened are counted (not scheduled ones).
+An outcome is placed in the year of its own date; one that no article dates
+is counted apart, in a last bar "undated" (once, however many articles
+report it), never in the reporting article's year. Allegations
+have no date of their own: they are counted by the year of the article.
 """
 
 from __future__ import annotations
@@ -51,16 +55,23 @@ SELECT DISTINCT ?case ?label ?statusLabel ?open WHERE {
 } ORDER BY ?label LIMIT 500
 """
 
+UNDATED = "undated"
+# the year an outcome is counted in: its own date's, else undated (never the article's)
+OUTCOME_YEAR = f'IF(BOUND(?date), SUBSTR(STR(?date), 1, 4), "{UNDATED}")'
+# an allegation has no date of its own: the year of the article that reports it
+ALLEGATION_YEAR = "SUBSTR(COALESCE(STR(?date), STR(?published)), 1, 4)"
+
 _BY_YEAR = sparql_prefixes() + """
 SELECT ?year ?label (COUNT(DISTINCT ?event) AS ?n) WHERE {
   GRAPH ?article { ?fact a %(cls)s ; %(prop)s ?concept ; pmkg:hasSubject ?subject .
                    ?subject pmkg:force %(e)s .
                    OPTIONAL { ?fact pmkg:outcomeStage ?stageConcept } OPTIONAL { ?fact pmkg:date ?date }
-                   ?article schema:datePublished ?published }
+                   OPTIONAL { ?article schema:datePublished ?published } }
   ?concept skos:prefLabel ?label . FILTER (LANG(?label) = "" || LANGMATCHES(LANG(?label), "en"))
   OPTIONAL { ?stageConcept skos:notation ?stage }
   FILTER (COALESCE(?stage, "happened") = "happened")
-  BIND (SUBSTR(COALESCE(STR(?date), STR(?published)), 1, 4) AS ?year)
+  BIND (%(year)s AS ?year)
+  FILTER (BOUND(?year))
   BIND (CONCAT(STR(?subject), " ", STR(?concept), " ", ?year) AS ?event)
 } GROUP BY ?year ?label ORDER BY ?year ?label
 """
@@ -94,7 +105,8 @@ def by_year(rows: list[dict]) -> dict:
 
     ``{"years": [{year, total, segments: [{label, n, x, width, colour}]}], "legend": [{label, colour}],
     "labels": [...], "table": [{year, counts: [...], total}]}``; the eight commonest labels
-    keep their own colour, the rest are "other"."""
+    keep their own colour, the rest are "other". The year ``undated`` (outcomes without a
+    date of their own) comes last, after every year."""
     counts: dict[str, Counter] = {}
     overall: Counter = Counter()
     for row in rows:
@@ -102,7 +114,7 @@ def by_year(rows: list[dict]) -> dict:
             n = int(row["n"]["value"])
         except (KeyError, ValueError):
             continue
-        year, label = _value(row, "year") or "undated", _value(row, "label") or "?"
+        year, label = _value(row, "year") or UNDATED, _value(row, "label") or "?"
         counts.setdefault(year, Counter())[label] += n
         overall[label] += n
     if not counts:
@@ -116,7 +128,7 @@ def by_year(rows: list[dict]) -> dict:
         grouped[year]["other"] = sum(n for label, n in c.items() if label not in common)
     top = max(sum(c.values()) for c in grouped.values()) or 1
     years = []
-    for year in sorted(grouped):
+    for year in sorted(grouped, key=lambda y: (y == UNDATED, y)):
         x, segments = 0.0, []
         for label in shown:
             n = grouped[year][label]
@@ -145,9 +157,10 @@ def sections(iri: str, rows: Callable[[str], list[dict]]) -> dict:
         "officers": officers,
         "force_cases": cases,
         "cases_by_status": [{"status": s, "n": n} for s, n in sorted(statuses.items(), key=lambda i: (-i[1], i[0]))],
-        "outcomes_by_year": by_year(rows(_BY_YEAR % {"e": e, "cls": "pmkg:Outcome", "prop": "pmkg:outcomeType"})),
+        "outcomes_by_year": by_year(rows(_BY_YEAR % {"e": e, "cls": "pmkg:Outcome", "prop": "pmkg:outcomeType",
+                                                     "year": OUTCOME_YEAR})),
         "allegations_by_year": by_year(rows(_BY_YEAR % {"e": e, "cls": "pmkg:Allegation",
-                                                        "prop": "pmkg:allegationCategory"})),
+                                                        "prop": "pmkg:allegationCategory", "year": ALLEGATION_YEAR})),
         "latest_articles": [{"href": href(r["article"]["value"]), "headline": _value(r, "headline"),
                              "published": (_value(r, "published") or "")[:10] or None}
                             for r in rows(_ARTICLES % {"e": e, "limit": LATEST})],
