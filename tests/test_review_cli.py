@@ -201,12 +201,12 @@ def test_an_article_without_facts_is_exported_only_once_a_reviewer_confirms_it(t
     with ReviewStore.open(Path(s), read_only=True) as rs:
         (article,) = rs.articles()
     assert facts(Path(s), article) == []
-    status = pmkg("review", "status", "--store", s)
-    assert "(no facts: confirm with --all once read)" in status.output
-    assert json.loads(pmkg("review", "status", "--format", "json", "--store", s).output)[0]["reviewed"] is False
     first = pmkg("review", "export-gold", str(tmp_path / "before"), "--store", s)
     assert first.exit_code == 0 and "wrote 0 article(s)" in first.output, first.output
     assert list((tmp_path / "before" / "gold").glob("*.json")) == []
+    status = pmkg("review", "status", "--store", s)
+    assert "(no facts: confirm with --all once read)" in status.output
+    assert json.loads(pmkg("review", "status", "--format", "json", "--store", s).output)[0]["reviewed"] is False
 
     confirmed = pmkg("review", "confirm", article, "--all", "--by", "Ann Editor", "--store", s)
     assert confirmed.exit_code == 0 and "1 decision(s) recorded" in confirmed.output, confirmed.output
