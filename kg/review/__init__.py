@@ -19,6 +19,13 @@ still apply when the article is read again (:mod:`kg.review.decisions`).
     publish(store_dir, article) -> None
     article_text(store_dir, article) -> str | None
 
+    kg.review.cite.span(text, sentence, quoted) -> (start, end)       the cited sentence of an addition
+    kg.review.cite.sentences(text) -> list[(start, end)]              the text's sentences, for a picker
+
+An article with no facts counts as reviewed only once a reviewer confirms
+that it has none: ``decide_each(action="confirm", keys=None)`` records a
+confirmation keyed ``kg.review.decisions.ARTICLE_KEY`` (``ArticleStatus.reviewed``).
+
 Nothing here loads spaCy.
 """
 

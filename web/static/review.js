@@ -42,7 +42,6 @@
   }
 
   const facts = Array.from(document.querySelectorAll("li.fact"));
-  if (!facts.length) return;
   let current = -1;
 
   function select(index, scroll = true) {
