@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pyoxigraph
 import pytest
 import rdflib
 
@@ -229,6 +230,25 @@ def test_select_results_by_accept(client, accept, media_type):
         assert list(csv.reader(io.StringIO(text)))[1] == ["http://example.org/x", "<script>alert(1)</script>"]
     else:
         assert text.splitlines()[1] == '<http://example.org/x>\t"<script>alert(1)</script>"'
+
+
+TRICKY_TERMS = r"""SELECT ?term ?none WHERE { VALUES ?term {
+  <http://example.org/a%22b> "plain" "with \"quotes\" and \\ backslash" "line\nbreak\ttab\u0001ctl"
+  "caf\u00e9 \u2028 \U0001F600" "Gardaí"@ga "42"^^<http://www.w3.org/2001/XMLSchema#integer>
+  "2023-05-17"^^<http://www.w3.org/2001/XMLSchema#date> "x"^^<http://example.org/type> } }"""
+
+
+def test_json_results_are_the_terms_pyoxigraph_writes(client):
+    """The endpoint writes SPARQL JSON itself (it stops at the row limit); every kind of term, escape and
+    unbound variable must read back as pyoxigraph's own JSON of the same query."""
+    response = client.get("/sparql", query_string={"query": TRICKY_TERMS},
+                          headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200
+    ours = json.loads(response.data.decode("utf-8"))
+    reference = json.loads(pyoxigraph.Store().query(TRICKY_TERMS).serialize(
+        format=pyoxigraph.QueryResultsFormat.JSON))
+    assert ours["head"] == reference["head"] and len(ours["results"]["bindings"]) == 9
+    assert ours["results"]["bindings"] == reference["results"]["bindings"]
 
 
 @pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml", "text/csv"])

@@ -52,23 +52,56 @@ def _size(term) -> int:
     return len(term.value) + 30
 
 
-def _solutions(results: ox.QuerySolutions, row_limit: int, byte_limit: int) -> tuple[dict, bool]:
+_quote = json.encoder.encode_basestring    # a JSON string, non-ASCII kept (C code)
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_CACHED_TERMS = 50_000                       # terms whose JSON is kept while one result is written
+
+
+def term_fragment(term) -> str:
+    """``term_json(term)`` written out as JSON text, without building the dict."""
+    if isinstance(term, ox.NamedNode):
+        return '{"type":"uri","value":' + _quote(term.value) + "}"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return '{"type":"literal","value":' + _quote(term.value) + ',"xml:lang":' + _quote(term.language) + "}"
+        datatype = term.datatype.value
+        if datatype != _XSD_STRING:
+            return '{"type":"literal","value":' + _quote(term.value) + ',"datatype":' + _quote(datatype) + "}"
+        return '{"type":"literal","value":' + _quote(term.value) + "}"
+    return json.dumps(term_json(term), ensure_ascii=False)
+
+
+def _solutions(results: ox.QuerySolutions, row_limit: int, byte_limit: int) -> tuple[bytes, bool, int]:
+    """The rows as SPARQL 1.1 JSON results (UTF-8), whether they were cut, and how many were written.
+
+    Written as text rather than through dicts and ``json.dumps``: at 10,000
+    rows that took a third of a listing's time. A term seen again (a force,
+    a status, an article) is written once and its text reused.
+    """
     names = [v.value for v in results.variables]
-    rows = []
+    keys = [_quote(name) + ":" for name in names]
+    known: dict = {}
+    rows: list[str] = []
     truncated = False
     size = 0
     for solution in results:
         if len(rows) >= row_limit or size > byte_limit:
             truncated = True
             break
-        row = {}
-        for name in names:
-            value = solution[name]
-            if value is not None:
-                row[name] = term_json(value)
-                size += _size(value) + len(name)
-        rows.append(row)
-    return {"head": {"vars": names}, "results": {"bindings": rows}}, truncated
+        parts = []
+        for key, value in zip(keys, solution):
+            if value is None:
+                continue
+            written = known.get(value)
+            if written is None:
+                written = (term_fragment(value), _size(value))
+                if len(known) < _CACHED_TERMS:
+                    known[value] = written
+            parts.append(key + written[0])
+            size += written[1] + len(key)
+        rows.append("{" + ",".join(parts) + "}")
+    head = '{"head":{"vars":[' + ",".join(_quote(name) for name in names) + ']},"results":{"bindings":['
+    return (head + ",".join(rows) + "]}}").encode("utf-8"), truncated, len(rows)
 
 
 def _graph(results: ox.QueryTriples, row_limit: int, byte_limit: int, fmt: str) -> tuple[bytes, bool, int]:
@@ -152,12 +185,10 @@ def execute(store: Store, request: dict) -> dict:
             return {"ok": True, "kind": "boolean", "format": fmt, "body": body, "truncated": False, "rows": 1}
         if isinstance(results, ox.QuerySolutions):
             fmt = request["tabular"]
-            data, truncated = _solutions(results, row_limit, byte_limit)
-            body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+            body, truncated, rows = _solutions(results, row_limit, byte_limit)
             if fmt not in (HTML, "json"):
                 parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
                 body = parsed.serialize(format=FORMATS[fmt].oxigraph)
-            rows = len(data["results"]["bindings"])
             return {"ok": True, "kind": "tabular", "format": fmt, "body": body, "truncated": truncated, "rows": rows}
         fmt = request["graph"]
         body, truncated, rows = _graph(results, row_limit, byte_limit, fmt)
