@@ -28,6 +28,7 @@ XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 ORG = "http://www.w3.org/ns/org#"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
 
 def n(iri: str) -> ox.NamedNode:
@@ -97,11 +98,59 @@ def investigation_details(a: int, officers: list[str], group: str) -> list[ox.Tr
     return t
 
 
+def reported_article(a: int) -> tuple[str, list[ox.Triple]]:
+    """Article ``a`` typed pmkg:NewsArticle, for officers and quotes: named and unnamed officers, an
+    officer reported by no fact, groups (with identified members, broken down into parts, nested two
+    deep), review states of groups and of name statements, ranks and statuses, quotations by people,
+    officers and an unnamed speaker."""
+    art = f"{ID}article/reported-{a}"
+    officer = [f"{ID}officer/reported-{(a + k) % 5}" for k in range(3)]
+    group, part, sub = (f"{art}/group/{k}" for k in ("whole", "part", "sub"))
+    t = [(art, RDF_TYPE, n(PMKG + "NewsArticle"))]
+    for k, o in enumerate(officer):
+        t += [(o, RDF_TYPE, n(PMKG + "PoliceOfficer")),
+              (o, PMKG + "rank", n(VOCAB + ("rank/constable", "rank/sergeant")[k % 2])),
+              (o, PMKG + "serviceStatus", n(VOCAB + ("status/serving", "status/former")[(a + k) % 2]))]
+        if k != 2 or a % 2:
+            t.append((o, PMKG + "name", ox.Literal(f"Reported {o[-1]}")))
+        if k != 1:
+            force = f"{ID}force/reported-{(a + k) % 2}"
+            t += [(o, PMKG + "force", n(force)), (force, PMKG + "name", ox.Literal(f"Force {(a + k) % 2}"))]
+    statement = n(f"{art}/statement/0")
+    t += [(statement, RDF_TYPE, n(RDF + "Statement")), (statement, RDF + "subject", n(officer[0])),
+          (statement, RDF + "predicate", n(PMKG + "name")),
+          (statement, PMKG + "reviewState", n(VOCAB + ("review/confirmed", "review/unreviewed")[a % 2]))]
+    for g, size in ((group, 5), (part, 3), (sub, 1 + a % 2)):
+        t += [(g, RDF_TYPE, n(PMKG + "OfficerGroup")), (g, PMKG + "groupSize", ox.Literal(str(size), datatype=XSD_INTEGER))]
+    t += [(group, PMKG + "hasSubgroup", n(part)), (part, PMKG + "hasSubgroup", n(sub)), (sub, PMKG + "hasMember", n(officer[1])),
+          (part, PMKG + "hasMember", n(officer[2])), (part, PMKG + "force", n(f"{ID}force/test-{a % 3}")),
+          (group, PMKG + "reviewState", n(VOCAB + "review/corrected")),
+          (sub, PMKG + "reviewState", n(VOCAB + ("review/added", "review/unreviewed")[a % 4 // 2]))]
+    fact = n(f"{art}/allegation/0")
+    t += [(fact, RDF_TYPE, n(PMKG + "Allegation")), (fact, PMKG + "hasSubject", n(group if a % 3 else officer[0]))]
+    if a % 3 == 0:
+        t.append((fact, PMKG + "hasSubject", n(sub)))
+    for k, speaker in enumerate([f"{ID}person/reported-{a % 2}", officer[0], f"{art}/spokesperson"]):
+        quote = n(f"{art}/quote/{k}")
+        t += [(quote, RDF_TYPE, n(PMKG + "Quotation")), (quote, PMKG + "speaker", n(speaker)),
+              (quote, PMKG + "text", ox.Literal(f"Words {a}-{k}"))]
+        if k != 1:
+            t.append((n(speaker), RDF_TYPE, n(PMKG + "Person")))
+        if k != 2:
+            t.append((n(speaker), PMKG + "name", ox.Literal(f"Speaker {speaker[-1]}")))
+        if (a + k) % 2:
+            t.append((quote, PMKG + "speakerRole", ox.Literal("spokesperson")))
+        if (a + k) % 3 == 0:
+            t.append((quote, PMKG + "reviewState", n(VOCAB + "review/confirmed")))
+    return art, [ox.Triple(s if isinstance(s, ox.NamedNode) else n(s), n(p), o) for s, p, o in t]
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     store = Store.create(tmp_path_factory.mktemp("rewrites") / "store")
     store.load(ROOT / "samples" / "sample-case.trig", format="trig")
     store.replace_graphs(dict(article_graph(a) for a in range(24)))
+    store.replace_graphs(dict(reported_article(a) for a in range(6)))
     # An officer with a second force, named in a graph of its own.
     store.replace_graph(f"{ID}article/test-extra", [
         ox.Triple(n(f"{ID}officer/test-1"), n(PMKG + "force"), n(f"{ID}force/test-other")),
@@ -153,7 +202,7 @@ def order_keys(text: str, names: list[str], found: list[tuple]) -> list[tuple]:
 
 def test_there_are_rewritten_queries():
     assert {"officers-by-force", "repeat-officers", "officer-timeline", "investigations", "outcomes",
-            "officer-search", "case-conflicts"} <= set(REWRITTEN)
+            "officer-search", "case-conflicts", "officers", "quotes", "graphs"} <= set(REWRITTEN)
 
 
 @pytest.mark.parametrize("name", REWRITTEN)
@@ -175,6 +224,7 @@ REQUIRED = {"officer-search": {"name": "officer"}}
 PARAMETERS = {"officer-timeline": [{"officer": f"{ID}officer/test-1"}, {"officer": f"{ID}group/test-3"},
                                    {"officer": f"{ID}officer/test-1", "since": "2021-01-01"}],
               "investigations": [{"reviewed": "true"}], "outcomes": [{"reviewed": "false"}],
+              "officers": [{"reviewed": "true"}], "quotes": [{"reviewed": "true"}],
               "officer-search": [{"name": "Officer 1"}, {"name": "ficer 5"}, {"name": "OFFICER"}]}
 
 

@@ -1,0 +1,104 @@
+"""A rewritten saved query against its earlier text, interleaved in one run, on a store kept between runs.
+
+For each query named (default: every query with an earlier text in
+tests/fixtures/queries/before-rewrite/), the earlier and the current text run
+in turn through the web app (`pmkg serve` on loopback, /sparql) and through
+pyoxigraph on the same on-disk store; the table gives the medians, the ratio
+new/old of each, and whether both texts gave the same rows (compared as
+multisets through pyoxigraph). A busy machine slows both texts alike, so the
+ratios hold where the milliseconds do not.
+
+The store is built once (the realistic generator of bench_store.py, then
+`pmkg ingest`) in ``--store`` and kept, so later runs skip the minutes of
+loading:
+
+    .venv/bin/python benchmarks/bench_rewrites.py --store /tmp/pmkg-1m officers graphs
+    .venv/bin/python benchmarks/bench_rewrites.py --store /tmp/pmkg-1m --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+
+import store_scale
+from synthetic import generate
+from kg import saved_queries
+
+BEFORE = Path(__file__).parent.parent / "tests" / "fixtures" / "queries" / "before-rewrite"
+
+
+def build(folder: Path, triples: int) -> Path:
+    """The store in ``folder``/store, generated and ingested unless it is already there."""
+    store = folder / "store"
+    if store.exists():
+        return store
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as work:
+        data = Path(work) / "data.nq"
+        quads, articles = generate(data, triples, realistic=True)
+        print(f"generated {quads} quads in {articles} graphs; loading", flush=True)
+        subprocess.run([sys.executable, "-m", "kg", "ingest", "--quiet", "--store", str(store), str(data)],
+                       check=True)
+    return store
+
+
+def answer(raw: ox.Store, text: str) -> tuple[float, Counter]:
+    start = time.perf_counter()
+    result = raw.query(text, use_default_graph_as_union=True)
+    names = [v for v in result.variables]
+    rows = Counter(tuple(None if r[v] is None else str(r[v]) for v in names) for r in result)
+    return time.perf_counter() - start, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("queries", nargs="*", help="saved query names (default: every rewritten one)")
+    parser.add_argument("--store", type=Path, required=True, help="folder to build the store in, or reuse it from")
+    parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each text (median reported)")
+    args = parser.parse_args()
+    names = args.queries or sorted(p.stem for p in BEFORE.glob("*.rq"))
+    store = build(args.store, args.triples)
+    server, base = store_scale.start_server(store)
+    rows = []
+    try:
+        raw = ox.Store.read_only(str(store))
+        for name in names:
+            texts = {"before": (BEFORE / f"{name}.rq").read_text(encoding="utf-8"),
+                     "after": saved_queries.get(name).text()}
+            web, pyox, answers = {k: [] for k in texts}, {k: [] for k in texts}, {}
+            for _ in range(args.runs):
+                for key, text in texts.items():   # interleaved: old, new, old, new ...
+                    start = time.perf_counter()
+                    status, _ = store_scale.fetch(base + "/sparql", {"query": text})
+                    web[key].append(time.perf_counter() - start if status == 200 else float("nan"))
+                    seconds, answers[key] = answer(raw, text)
+                    pyox[key].append(seconds)
+            w = {k: statistics.median(v) for k, v in web.items()}
+            p = {k: statistics.median(v) for k, v in pyox.items()}
+            same = "yes" if answers["before"] == answers["after"] else "NO"
+            rows.append([name, f"{w['before'] * 1000:.0f}", f"{w['after'] * 1000:.0f}",
+                         f"{w['after'] / w['before']:.2f}", f"{p['before'] * 1000:.0f}", f"{p['after'] * 1000:.0f}",
+                         f"{p['after'] / p['before']:.2f}", str(sum(answers["after"].values())), same])
+            print(f"  {name}: done", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"\nmedian of {args.runs}; web = the web app (/sparql), pyoxigraph = Store.query on the on-disk store")
+    store_scale.print_table(["query", "web before ms", "web after ms", "ratio", "pyoxigraph before ms",
+                             "pyoxigraph after ms", "ratio", "rows", "same rows"], rows)
+    if any(r[-1] != "yes" for r in rows):
+        raise SystemExit("a rewrite answers differently from its earlier text")
+
+
+if __name__ == "__main__":
+    main()
