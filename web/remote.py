@@ -174,7 +174,7 @@ class RemoteExecutor:
         no reading of the text by the server can find one rdflib missed.
         """
         try:
-            info = query_guard.check(text, allowlist=self.allowlist, graphs=set(self.graphs()))
+            info = query_guard.check(text, allowlist=self.allowlist, graphs=lambda: set(self.graphs()))
         except query_guard.Refused as refusal:
             return {"ok": False, "error": "refused", "message": str(refusal)}
         if services and (info.form is None or len(info.services) != services):
