@@ -11,10 +11,17 @@ ingest`` in another process while a client sends a cheap query to
   until one second after the article became visible;
 * how long after ``pmkg ingest`` exited the article became visible through
   ``/sparql``;
-* the RSS of the web app's main process after each round.
+* the RSS of the web app's main process, and the PSS of all its processes
+  (the app and its query workers), after each round.
+
+``--rounds`` may be larger than the 30 sample articles: rounds past the
+30th ingest copies of them under new headlines (new graphs), so memory can
+be followed over many refreshes. ``--memory`` leaves out the latency load
+and only ingests, waits for the article and reads the memory.
 
     .venv/bin/python benchmarks/bench_refresh.py --quick                       # 20k quads, 2 rounds
     .venv/bin/python benchmarks/bench_refresh.py --baseline /work/base         # 1M quads, 5 rounds
+    .venv/bin/python benchmarks/bench_refresh.py --triples 250000 --rounds 30 --memory   # memory over 30 refreshes
 
 Targets (issue 15): p99 under 100 ms, visible within 2 s, memory flat.
 """
@@ -108,6 +115,49 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (the app's query workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
+def pss_mb(pid: int) -> tuple[float, int]:
+    """The summed PSS of ``pid`` and its descendants, and how many processes that is."""
+    total, count = 0.0, 0
+    for process in descendants(pid):
+        try:
+            lines = Path(f"/proc/{process}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        count += 1
+        total += sum(int(line.split()[1]) for line in lines if line.startswith("Pss:")) / 1024
+    return total, count
+
+
+def variants(count: int, work: Path) -> list[Path]:
+    """``count`` articles: the samples, then copies of them under new headlines (each a new graph)."""
+    chosen = []
+    for number in range(count):
+        sample = ARTICLES[number % len(ARTICLES)]
+        if number < len(ARTICLES):
+            chosen.append(sample)
+            continue
+        headline, rest = sample.read_text(encoding="utf-8").split("\n", 1)
+        copy = work / "articles" / f"{number + 1:03d}_{sample.name}"
+        copy.parent.mkdir(exist_ok=True)
+        copy.write_text(f"{headline} (copy {number // len(ARTICLES)})\n{rest}", encoding="utf-8")
+        chosen.append(copy)
+    return chosen
+
+
 class System:
     """One pmkg checkout serving its own copy of the store."""
 
@@ -193,10 +243,13 @@ class System:
         self.thread.start()
         return latencies
 
-    def round(self, article: Path, graphs: list[str]) -> dict:
-        """Ingest ``article`` while timing the cheap query; ``graphs``: the articles ingested so far, this one last."""
+    def round(self, article: Path, graphs: list[str], *, memory_only: bool = False) -> dict:
+        """Ingest ``article`` while timing the cheap query; ``graphs``: the articles ingested so far, this one last.
+
+        ``memory_only``: no cheap queries, only the ingest, its visibility and the memory.
+        """
         stop = threading.Event()
-        latencies = self.load(stop)
+        latencies = [] if memory_only else self.load(stop)
         started = time.perf_counter()
         ingest = subprocess.run(self.command + ["ingest", "--store", str(self.store), str(article)],
                                 env=self.env, capture_output=True, text=True, cwd=self.work)
@@ -212,55 +265,59 @@ class System:
         seen = time.perf_counter()
         time.sleep(1.0)
         stop.set()
-        self.thread.join()
-        ordered = sorted(latencies)
+        if not memory_only:
+            self.thread.join()
+        sparql(self.base, CHEAP)  # every worker that answers has caught up with the change
+        ordered = sorted(latencies) or [float("nan")]
+        pss, processes = pss_mb(self.process.pid)
         result = {
-            "ingest_s": done - started, "visible_s": seen - done, "queries": len(ordered),
+            "ingest_s": done - started, "visible_s": seen - done, "queries": len(latencies),
             "p50_ms": statistics.median(ordered) * 1000,
             "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
             "max_ms": ordered[-1] * 1000, "rss_mb": rss_mb(self.process.pid),
+            "pss_mb": pss, "processes": processes,
         }
         self.rounds.append(result)
         print(f"[{self.name}] {article.name}: ingest {result['ingest_s']:.1f} s, visible after "
               f"{result['visible_s']:.2f} s, {result['queries']} queries p50 {result['p50_ms']:.1f} ms "
-              f"p99 {result['p99_ms']:.1f} ms max {result['max_ms']:.0f} ms, RSS {result['rss_mb']:.0f} MB",
-              flush=True)
+              f"p99 {result['p99_ms']:.1f} ms max {result['max_ms']:.0f} ms, RSS {result['rss_mb']:.0f} MB, "
+              f"PSS {pss:.0f} MB in {processes} processes", flush=True)
         return result
 
 
-def article_graphs(articles: list[Path], work: Path) -> list[str]:
-    """The graph each article gets (learnt by ingesting them into a scratch store, one by one)."""
-    from kg.store import Store
+def article_graphs(articles: list[Path]) -> list[str]:
+    """The graph each article gets (its IRI, from its headline and date: what the extractor names it)."""
+    from kg import identity
+    from kg.reader import read_path
 
-    scratch = work / "scratch"
-    if scratch.exists():
-        shutil.rmtree(scratch)
-    Store.create(scratch).close()
     graphs = []
-    for article in articles:
-        subprocess.run([sys.executable, "-m", "kg", "ingest", "--store", str(scratch), str(article)],
-                       check=True, capture_output=True, cwd=work)
-        with Store(scratch, read_only=True) as store:
-            new = [g for g in store.named_graphs() if g.startswith(ARTICLE_PREFIX) and g not in graphs]
-        graphs.append(new[0])
+    for path in articles:
+        article = read_path(path)
+        graphs.append(identity.article_iri(location=article.location, headline=article.headline,
+                                           published=article.published, content_hash=article.content_hash))
+    if len(set(graphs)) != len(graphs):
+        raise SystemExit("two articles would share a graph")
     return graphs
 
 
 def table(systems: list[System]) -> None:
-    print("\n| system | round | ingest s | visible after s | queries | p50 ms | p99 ms | max ms | RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| system | round | ingest s | visible after s | queries | p50 ms | p99 ms | max ms | RSS MB | PSS MB (processes) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for system in systems:
         for number, r in enumerate(system.rounds, 1):
             print(f"| {system.name} | {number} | {r['ingest_s']:.1f} | {r['visible_s']:.2f} | {r['queries']} | "
-                  f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.0f} | {r['rss_mb']:.0f} |")
-    print("\n| system | idle p50 / p99 ms | p50 ms (median) | p99 ms (worst) | visible s (worst) | RSS MB first -> last |")
-    print("|---|---|---|---|---|---|")
+                  f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.0f} | {r['rss_mb']:.0f} | "
+                  f"{r['pss_mb']:.0f} ({r['processes']}) |")
+    print("\n| system | idle p50 / p99 ms | p50 ms (median) | p99 ms (worst) | visible s (worst) | RSS MB first -> last "
+          "| PSS MB first -> last |")
+    print("|---|---|---|---|---|---|---|")
     for system in systems:
         rounds = system.rounds
         print(f"| {system.name} | {system.floor[0]:.1f} / {system.floor[1]:.1f} | "
               f"{statistics.median(r['p50_ms'] for r in rounds):.1f} | "
               f"{max(r['p99_ms'] for r in rounds):.1f} | {max(r['visible_s'] for r in rounds):.2f} | "
-              f"{rounds[0]['rss_mb']:.0f} -> {rounds[-1]['rss_mb']:.0f} |")
+              f"{rounds[0]['rss_mb']:.0f} -> {rounds[-1]['rss_mb']:.0f} | "
+              f"{rounds[0]['pss_mb']:.0f} -> {rounds[-1]['pss_mb']:.0f} |")
 
 
 def main() -> None:
@@ -268,6 +325,8 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=1_000_000, help="approximate dataset size")
     parser.add_argument("--rounds", type=int, default=5, help="articles ingested per system")
     parser.add_argument("--quick", action="store_true", help="small run: 20,000 triples, 2 rounds")
+    parser.add_argument("--memory", action="store_true",
+                        help="no latency load: only ingest, wait for the article and read the memory")
     parser.add_argument("--baseline", type=Path, help="another pmkg checkout to measure in the same run")
     parser.add_argument("--workdir", type=Path, help="keep the generated data here (default: a temporary folder)")
     args = parser.parse_args()
@@ -279,8 +338,8 @@ def main() -> None:
     if not data.exists():
         quads, articles = generate(data, args.triples)
         print(f"generated {quads} quads in {articles} articles", flush=True)
-    articles = ARTICLES[:args.rounds]
-    graphs = article_graphs(articles, work)
+    articles = variants(args.rounds, work)
+    graphs = article_graphs(articles)
     systems: list[System] = []
     try:
         systems.append(System("this", None, work, data))
@@ -288,10 +347,13 @@ def main() -> None:
             systems.append(System("baseline", args.baseline.resolve(), work, data))
             print(f"baseline: the pmkg checkout at {args.baseline}", flush=True)
         for system in systems:
-            system.idle()
+            if args.memory:
+                system.floor = (float("nan"), float("nan"))
+            else:
+                system.idle()
         for number, article in enumerate(articles, 1):
             for system in systems:  # interleaved: each round runs on every system
-                system.round(article, graphs[:number])
+                system.round(article, graphs[:number], memory_only=args.memory)
     finally:
         for system in systems:
             system.close()
