@@ -16,12 +16,16 @@ ingest`` in another process while a client sends a cheap query to
 
 ``--rounds`` may be larger than the 30 sample articles: rounds past the
 30th ingest copies of them under new headlines (new graphs), so memory can
-be followed over many refreshes. ``--memory`` leaves out the latency load
-and only ingests, waits for the article and reads the memory.
+be followed over many refreshes. Each new article adds data, so some growth
+is the data's own; ``--same`` ingests one article again and again instead,
+its last paragraph changed each time (the same graph replaced: the data do
+not grow, so neither should the memory). ``--memory`` leaves out the
+latency load and only ingests, waits for the article and reads the memory.
 
     .venv/bin/python benchmarks/bench_refresh.py --quick                       # 20k quads, 2 rounds
     .venv/bin/python benchmarks/bench_refresh.py --baseline /work/base         # 1M quads, 5 rounds
-    .venv/bin/python benchmarks/bench_refresh.py --triples 250000 --rounds 30 --memory   # memory over 30 refreshes
+    .venv/bin/python benchmarks/bench_refresh.py --triples 250000 --rounds 30            # 30 new articles
+    .venv/bin/python benchmarks/bench_refresh.py --triples 250000 --rounds 30 --same     # one article replaced 30 times
 
 Targets (issue 15): p99 under 100 ms, visible within 2 s, memory flat.
 """
@@ -53,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = sorted((ROOT / "samples" / "articles").glob("*.txt"))
 CHEAP = "SELECT ?p ?o WHERE { <https://w3id.org/pmkg/id/article/7> ?p ?o } LIMIT 20"
 ARTICLE_PREFIX = "https://w3id.org/pmkg/id/article/"
+CONTENT_HASH = "https://w3id.org/pmkg/ontology#contentHash"
 INTERVAL = 0.05  # seconds between two cheap queries
 # a lenient per-client policy: the benchmark is one client sending many queries
 SETTINGS = {"PMKG_CLIENT_BUDGET": "100000", "PMKG_CLIENT_CONCURRENCY": "64", "PMKG_QUEUE_LIMIT": "256",
@@ -129,22 +134,39 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def pss_mb(pid: int) -> tuple[float, int]:
-    """The summed PSS of ``pid`` and its descendants, and how many processes that is."""
-    total, count = 0.0, 0
+def memory_mb(pid: int) -> dict:
+    """PSS of ``pid`` (the app) and of its descendants (the workers), the workers' private memory, their count."""
+    result = {"pss_mb": 0.0, "app_pss_mb": 0.0, "workers_private_mb": 0.0, "processes": 0}
     for process in descendants(pid):
         try:
             lines = Path(f"/proc/{process}/smaps_rollup").read_text().splitlines()
         except OSError:
             continue
-        count += 1
-        total += sum(int(line.split()[1]) for line in lines if line.startswith("Pss:")) / 1024
-    return total, count
+        fields = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in lines if line.endswith(" kB")}
+        result["processes"] += 1
+        result["pss_mb"] += fields.get("Pss", 0.0)
+        if process == pid:
+            result["app_pss_mb"] = fields.get("Pss", 0.0)
+        else:
+            result["workers_private_mb"] += fields.get("Private_Clean", 0.0) + fields.get("Private_Dirty", 0.0)
+    return result
 
 
-def variants(count: int, work: Path) -> list[Path]:
-    """``count`` articles: the samples, then copies of them under new headlines (each a new graph)."""
+def variants(count: int, work: Path, *, same: bool = False) -> list[Path]:
+    """``count`` articles: the samples, then copies of them under new headlines (each a new graph).
+
+    ``same``: the first sample ``count`` times, its text changed each time (one graph, replaced).
+    """
     chosen = []
+    if same:
+        text = ARTICLES[0].read_text(encoding="utf-8").rstrip("\n")
+        for number in range(count):
+            copy = work / "articles" / f"same-{number + 1:03d}" / ARTICLES[0].name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(f"{text}\n\nThis copy was read in round {number + 1} of the benchmark.\n",
+                            encoding="utf-8")
+            chosen.append(copy)
+        return chosen
     for number in range(count):
         sample = ARTICLES[number % len(ARTICLES)]
         if number < len(ARTICLES):
@@ -199,11 +221,17 @@ class System:
             self.process.wait()
         self.log.close()
 
-    def visible(self, graphs: list[str]) -> int:
-        values = " ".join(f"<{g}>" for g in graphs)
+    def visible(self, graphs: list[tuple[str, str]]) -> bool:
+        """True if every graph is served, the last one with the content hash of its last ingest."""
+        names = sorted({g for g, _ in graphs})
+        values = " ".join(f"<{g}>" for g in names)
         _, body = sparql(self.base, f"SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
                                     f"GRAPH ?g {{ ?s ?p ?o }} }}")
-        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+        if int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) < len(names):
+            return False
+        graph, content = graphs[-1]
+        _, body = sparql(self.base, f"ASK {{ GRAPH <{graph}> {{ ?a <{CONTENT_HASH}> \"{content}\" }} }}")
+        return bool(json.loads(body)["boolean"])
 
     def idle(self, seconds: float = 5.0) -> None:
         """The cheap query's latency with no ingest running: the machine's noise floor."""
@@ -243,8 +271,10 @@ class System:
         self.thread.start()
         return latencies
 
-    def round(self, article: Path, graphs: list[str], *, memory_only: bool = False) -> dict:
-        """Ingest ``article`` while timing the cheap query; ``graphs``: the articles ingested so far, this one last.
+    def round(self, article: Path, graphs: list[tuple[str, str]], *, memory_only: bool = False) -> dict:
+        """Ingest ``article`` while timing the cheap query.
+
+        ``graphs``: (graph, content hash) of the articles ingested so far, this one last.
 
         ``memory_only``: no cheap queries, only the ingest, its visibility and the memory.
         """
@@ -257,7 +287,7 @@ class System:
         if ingest.returncode != 0:
             stop.set()
             raise SystemExit(f"[{self.name}] ingest failed: {ingest.stderr.strip()}")
-        while self.visible(graphs) < len(graphs):
+        while not self.visible(graphs):
             if time.perf_counter() - done > 120:
                 stop.set()
                 raise SystemExit(f"[{self.name}] the article never became visible")
@@ -269,45 +299,46 @@ class System:
             self.thread.join()
         sparql(self.base, CHEAP)  # every worker that answers has caught up with the change
         ordered = sorted(latencies) or [float("nan")]
-        pss, processes = pss_mb(self.process.pid)
-        result = {
+        memory = memory_mb(self.process.pid)
+        result = {**memory,
             "ingest_s": done - started, "visible_s": seen - done, "queries": len(latencies),
             "p50_ms": statistics.median(ordered) * 1000,
             "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
             "max_ms": ordered[-1] * 1000, "rss_mb": rss_mb(self.process.pid),
-            "pss_mb": pss, "processes": processes,
         }
         self.rounds.append(result)
         print(f"[{self.name}] {article.name}: ingest {result['ingest_s']:.1f} s, visible after "
               f"{result['visible_s']:.2f} s, {result['queries']} queries p50 {result['p50_ms']:.1f} ms "
               f"p99 {result['p99_ms']:.1f} ms max {result['max_ms']:.0f} ms, RSS {result['rss_mb']:.0f} MB, "
-              f"PSS {pss:.0f} MB in {processes} processes", flush=True)
+              f"PSS {memory['pss_mb']:.0f} MB in {memory['processes']} processes (app {memory['app_pss_mb']:.0f}, "
+              f"workers' private {memory['workers_private_mb']:.0f})", flush=True)
         return result
 
 
-def article_graphs(articles: list[Path]) -> list[str]:
-    """The graph each article gets (its IRI, from its headline and date: what the extractor names it)."""
+def article_graphs(articles: list[Path]) -> list[tuple[str, str]]:
+    """The graph each article gets (its IRI, from its headline and date: what the extractor names it),
+    and its content hash."""
     from kg import identity
     from kg.reader import read_path
 
     graphs = []
     for path in articles:
         article = read_path(path)
-        graphs.append(identity.article_iri(location=article.location, headline=article.headline,
-                                           published=article.published, content_hash=article.content_hash))
-    if len(set(graphs)) != len(graphs):
-        raise SystemExit("two articles would share a graph")
+        graphs.append((identity.article_iri(location=article.location, headline=article.headline,
+                                            published=article.published, content_hash=article.content_hash),
+                       article.content_hash))
     return graphs
 
 
 def table(systems: list[System]) -> None:
-    print("\n| system | round | ingest s | visible after s | queries | p50 ms | p99 ms | max ms | RSS MB | PSS MB (processes) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| system | round | ingest s | visible after s | queries | p50 ms | p99 ms | max ms | RSS MB "
+          "| PSS MB (processes) | app PSS MB | workers' private MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for system in systems:
         for number, r in enumerate(system.rounds, 1):
             print(f"| {system.name} | {number} | {r['ingest_s']:.1f} | {r['visible_s']:.2f} | {r['queries']} | "
                   f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.0f} | {r['rss_mb']:.0f} | "
-                  f"{r['pss_mb']:.0f} ({r['processes']}) |")
+                  f"{r['pss_mb']:.0f} ({r['processes']}) | {r['app_pss_mb']:.0f} | {r['workers_private_mb']:.0f} |")
     print("\n| system | idle p50 / p99 ms | p50 ms (median) | p99 ms (worst) | visible s (worst) | RSS MB first -> last "
           "| PSS MB first -> last |")
     print("|---|---|---|---|---|---|---|")
@@ -325,6 +356,8 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=1_000_000, help="approximate dataset size")
     parser.add_argument("--rounds", type=int, default=5, help="articles ingested per system")
     parser.add_argument("--quick", action="store_true", help="small run: 20,000 triples, 2 rounds")
+    parser.add_argument("--same", action="store_true",
+                        help="ingest one article again and again, changed each time (one graph replaced)")
     parser.add_argument("--memory", action="store_true",
                         help="no latency load: only ingest, wait for the article and read the memory")
     parser.add_argument("--baseline", type=Path, help="another pmkg checkout to measure in the same run")
@@ -338,7 +371,7 @@ def main() -> None:
     if not data.exists():
         quads, articles = generate(data, args.triples)
         print(f"generated {quads} quads in {articles} articles", flush=True)
-    articles = variants(args.rounds, work)
+    articles = variants(args.rounds, work, same=args.same)
     graphs = article_graphs(articles)
     systems: list[System] = []
     try:
