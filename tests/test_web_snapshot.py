@@ -326,7 +326,7 @@ def test_a_worker_that_drifted_from_the_snapshot_is_forked_afresh(executor, stor
     assert count_in(executor, NEW) == 0
     first = {w.pid for w in executor._idle}
     assert first and all(own_memory(pid) > 0 for pid in first)
-    executor.drift = 0.0  # any memory of its own is too much: each change renews one worker
+    executor.drift = executor.drift_floor = 0  # any memory of its own is too much: each change renews one worker
     seen = set(first)
     for number in range(1, 2 * len(first) + 1):
         with Store(store_path) as writer:

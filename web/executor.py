@@ -60,7 +60,8 @@ __all__ = ["Busy", "Executor", "QueryTimeout", "WorkerFailed", "load_snapshot", 
 log = logging.getLogger(__name__)
 
 FEDERATE = "federate"  # the answer of a plain worker for a query that calls an allowlisted SERVICE
-DRIFT = 0.25  # a worker whose own memory passes this share of the app's RSS is forked afresh after a change
+DRIFT, DRIFT_FLOOR = 0.1, 32 << 20  # a worker whose own memory passes this share of the app's RSS (and this
+                                    # many bytes) is forked afresh after a change
 
 
 class QueryTimeout(PmkgError):
@@ -93,7 +94,7 @@ class Executor:
                  service_timeout: float = 10.0, service_bytes: int = 16 * 1024 * 1024,
                  require_isolation: bool = True, drift: float = DRIFT):
         self.path = Path(path)
-        self.drift = drift
+        self.drift, self.drift_floor = drift, DRIFT_FLOOR
         self.size = max(1, int(size))
         self.check_interval = float(check_interval)
         self.require_isolation = require_isolation
@@ -186,12 +187,12 @@ class Executor:
         self._renew_drifted()
 
     def _renew_drifted(self) -> None:
-        """Fork afresh the idle worker with the most memory of its own if that passes ``drift`` of the app's RSS
-        (a fresh fork shares the pages again; one at most: a fork stops the app's threads for a moment)."""
+        """Fork afresh the idle worker with the most memory of its own if that passes ``drift`` of the app's RSS and
+        ``drift_floor`` (a fresh fork shares the pages again; one at most: a fork stops the app's threads a moment)."""
         with self._lock:
             idle = [w for w in self._idle if w.generation >= self._serving]
         own, drifted = max(((private_bytes(w.pid), w) for w in idle), key=lambda pair: pair[0], default=(0, None))
-        if drifted is None or own <= self.drift * resident_bytes(os.getpid()):
+        if drifted is None or own <= max(self.drift * resident_bytes(os.getpid()), self.drift_floor):
             return
         with self._lock:
             if drifted not in self._idle:
