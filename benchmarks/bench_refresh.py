@@ -11,10 +11,21 @@ ingest`` in another process while a client sends a cheap query to
   until one second after the article became visible;
 * how long after ``pmkg ingest`` exited the article became visible through
   ``/sparql``;
-* the RSS of the web app's main process after each round.
+* the RSS of the web app's main process, and the PSS of all its processes
+  (the app and its query workers), after each round.
+
+``--rounds`` may be larger than the 30 sample articles: rounds past the
+30th ingest copies of them under new headlines (new graphs), so memory can
+be followed over many refreshes. Each new article adds data, so some growth
+is the data's own; ``--same`` ingests one article again and again instead,
+its last paragraph changed each time (the same graph replaced: the data do
+not grow, so neither should the memory). ``--memory`` leaves out the
+latency load and only ingests, waits for the article and reads the memory.
 
     .venv/bin/python benchmarks/bench_refresh.py --quick                       # 20k quads, 2 rounds
     .venv/bin/python benchmarks/bench_refresh.py --baseline /work/base         # 1M quads, 5 rounds
+    .venv/bin/python benchmarks/bench_refresh.py --triples 250000 --rounds 30            # 30 new articles
+    .venv/bin/python benchmarks/bench_refresh.py --triples 250000 --rounds 30 --same     # one article replaced 30 times
 
 Targets (issue 15): p99 under 100 ms, visible within 2 s, memory flat.
 """
@@ -46,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = sorted((ROOT / "samples" / "articles").glob("*.txt"))
 CHEAP = "SELECT ?p ?o WHERE { <https://w3id.org/pmkg/id/article/7> ?p ?o } LIMIT 20"
 ARTICLE_PREFIX = "https://w3id.org/pmkg/id/article/"
+CONTENT_HASH = "https://w3id.org/pmkg/ontology#contentHash"
 INTERVAL = 0.05  # seconds between two cheap queries
 # a lenient per-client policy: the benchmark is one client sending many queries
 SETTINGS = {"PMKG_CLIENT_BUDGET": "100000", "PMKG_CLIENT_CONCURRENCY": "64", "PMKG_QUEUE_LIMIT": "256",
@@ -108,6 +120,66 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (the app's query workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
+def memory_mb(pid: int) -> dict:
+    """PSS of ``pid`` (the app) and of its descendants (the workers), the workers' private memory, their count."""
+    result = {"pss_mb": 0.0, "app_pss_mb": 0.0, "workers_private_mb": 0.0, "processes": 0}
+    for process in descendants(pid):
+        try:
+            lines = Path(f"/proc/{process}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        fields = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in lines if line.endswith(" kB")}
+        result["processes"] += 1
+        result["pss_mb"] += fields.get("Pss", 0.0)
+        if process == pid:
+            result["app_pss_mb"] = fields.get("Pss", 0.0)
+        else:
+            result["workers_private_mb"] += fields.get("Private_Clean", 0.0) + fields.get("Private_Dirty", 0.0)
+    return result
+
+
+def variants(count: int, work: Path, *, same: bool = False) -> list[Path]:
+    """``count`` articles: the samples, then copies of them under new headlines (each a new graph).
+
+    ``same``: the first sample ``count`` times, its text changed each time (one graph, replaced).
+    """
+    chosen = []
+    if same:
+        text = ARTICLES[0].read_text(encoding="utf-8").rstrip("\n")
+        for number in range(count):
+            copy = work / "articles" / f"same-{number + 1:03d}" / ARTICLES[0].name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(f"{text}\n\nThis copy was read in round {number + 1} of the benchmark.\n",
+                            encoding="utf-8")
+            chosen.append(copy)
+        return chosen
+    for number in range(count):
+        sample = ARTICLES[number % len(ARTICLES)]
+        if number < len(ARTICLES):
+            chosen.append(sample)
+            continue
+        headline, rest = sample.read_text(encoding="utf-8").split("\n", 1)
+        copy = work / "articles" / f"{number + 1:03d}_{sample.name}"
+        copy.parent.mkdir(exist_ok=True)
+        copy.write_text(f"{headline} (copy {number // len(ARTICLES)})\n{rest}", encoding="utf-8")
+        chosen.append(copy)
+    return chosen
+
+
 class System:
     """One pmkg checkout serving its own copy of the store."""
 
@@ -149,11 +221,17 @@ class System:
             self.process.wait()
         self.log.close()
 
-    def visible(self, graphs: list[str]) -> int:
-        values = " ".join(f"<{g}>" for g in graphs)
+    def visible(self, graphs: list[tuple[str, str]]) -> bool:
+        """True if every graph is served, the last one with the content hash of its last ingest."""
+        names = sorted({g for g, _ in graphs})
+        values = " ".join(f"<{g}>" for g in names)
         _, body = sparql(self.base, f"SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
                                     f"GRAPH ?g {{ ?s ?p ?o }} }}")
-        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+        if int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) < len(names):
+            return False
+        graph, content = graphs[-1]
+        _, body = sparql(self.base, f"ASK {{ GRAPH <{graph}> {{ ?a <{CONTENT_HASH}> \"{content}\" }} }}")
+        return bool(json.loads(body)["boolean"])
 
     def idle(self, seconds: float = 5.0) -> None:
         """The cheap query's latency with no ingest running: the machine's noise floor."""
@@ -193,10 +271,15 @@ class System:
         self.thread.start()
         return latencies
 
-    def round(self, article: Path, graphs: list[str]) -> dict:
-        """Ingest ``article`` while timing the cheap query; ``graphs``: the articles ingested so far, this one last."""
+    def round(self, article: Path, graphs: list[tuple[str, str]], *, memory_only: bool = False) -> dict:
+        """Ingest ``article`` while timing the cheap query.
+
+        ``graphs``: (graph, content hash) of the articles ingested so far, this one last.
+
+        ``memory_only``: no cheap queries, only the ingest, its visibility and the memory.
+        """
         stop = threading.Event()
-        latencies = self.load(stop)
+        latencies = [] if memory_only else self.load(stop)
         started = time.perf_counter()
         ingest = subprocess.run(self.command + ["ingest", "--store", str(self.store), str(article)],
                                 env=self.env, capture_output=True, text=True, cwd=self.work)
@@ -204,7 +287,7 @@ class System:
         if ingest.returncode != 0:
             stop.set()
             raise SystemExit(f"[{self.name}] ingest failed: {ingest.stderr.strip()}")
-        while self.visible(graphs) < len(graphs):
+        while not self.visible(graphs):
             if time.perf_counter() - done > 120:
                 stop.set()
                 raise SystemExit(f"[{self.name}] the article never became visible")
@@ -212,10 +295,13 @@ class System:
         seen = time.perf_counter()
         time.sleep(1.0)
         stop.set()
-        self.thread.join()
-        ordered = sorted(latencies)
-        result = {
-            "ingest_s": done - started, "visible_s": seen - done, "queries": len(ordered),
+        if not memory_only:
+            self.thread.join()
+        sparql(self.base, CHEAP)  # every worker that answers has caught up with the change
+        ordered = sorted(latencies) or [float("nan")]
+        memory = memory_mb(self.process.pid)
+        result = {**memory,
+            "ingest_s": done - started, "visible_s": seen - done, "queries": len(latencies),
             "p50_ms": statistics.median(ordered) * 1000,
             "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
             "max_ms": ordered[-1] * 1000, "rss_mb": rss_mb(self.process.pid),
@@ -223,44 +309,46 @@ class System:
         self.rounds.append(result)
         print(f"[{self.name}] {article.name}: ingest {result['ingest_s']:.1f} s, visible after "
               f"{result['visible_s']:.2f} s, {result['queries']} queries p50 {result['p50_ms']:.1f} ms "
-              f"p99 {result['p99_ms']:.1f} ms max {result['max_ms']:.0f} ms, RSS {result['rss_mb']:.0f} MB",
-              flush=True)
+              f"p99 {result['p99_ms']:.1f} ms max {result['max_ms']:.0f} ms, RSS {result['rss_mb']:.0f} MB, "
+              f"PSS {memory['pss_mb']:.0f} MB in {memory['processes']} processes (app {memory['app_pss_mb']:.0f}, "
+              f"workers' private {memory['workers_private_mb']:.0f})", flush=True)
         return result
 
 
-def article_graphs(articles: list[Path], work: Path) -> list[str]:
-    """The graph each article gets (learnt by ingesting them into a scratch store, one by one)."""
-    from kg.store import Store
+def article_graphs(articles: list[Path]) -> list[tuple[str, str]]:
+    """The graph each article gets (its IRI, from its headline and date: what the extractor names it),
+    and its content hash."""
+    from kg import identity
+    from kg.reader import read_path
 
-    scratch = work / "scratch"
-    if scratch.exists():
-        shutil.rmtree(scratch)
-    Store.create(scratch).close()
     graphs = []
-    for article in articles:
-        subprocess.run([sys.executable, "-m", "kg", "ingest", "--store", str(scratch), str(article)],
-                       check=True, capture_output=True, cwd=work)
-        with Store(scratch, read_only=True) as store:
-            new = [g for g in store.named_graphs() if g.startswith(ARTICLE_PREFIX) and g not in graphs]
-        graphs.append(new[0])
+    for path in articles:
+        article = read_path(path)
+        graphs.append((identity.article_iri(location=article.location, headline=article.headline,
+                                            published=article.published, content_hash=article.content_hash),
+                       article.content_hash))
     return graphs
 
 
 def table(systems: list[System]) -> None:
-    print("\n| system | round | ingest s | visible after s | queries | p50 ms | p99 ms | max ms | RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| system | round | ingest s | visible after s | queries | p50 ms | p99 ms | max ms | RSS MB "
+          "| PSS MB (processes) | app PSS MB | workers' private MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for system in systems:
         for number, r in enumerate(system.rounds, 1):
             print(f"| {system.name} | {number} | {r['ingest_s']:.1f} | {r['visible_s']:.2f} | {r['queries']} | "
-                  f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.0f} | {r['rss_mb']:.0f} |")
-    print("\n| system | idle p50 / p99 ms | p50 ms (median) | p99 ms (worst) | visible s (worst) | RSS MB first -> last |")
-    print("|---|---|---|---|---|---|")
+                  f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.0f} | {r['rss_mb']:.0f} | "
+                  f"{r['pss_mb']:.0f} ({r['processes']}) | {r['app_pss_mb']:.0f} | {r['workers_private_mb']:.0f} |")
+    print("\n| system | idle p50 / p99 ms | p50 ms (median) | p99 ms (worst) | visible s (worst) | RSS MB first -> last "
+          "| PSS MB first -> last |")
+    print("|---|---|---|---|---|---|---|")
     for system in systems:
         rounds = system.rounds
         print(f"| {system.name} | {system.floor[0]:.1f} / {system.floor[1]:.1f} | "
               f"{statistics.median(r['p50_ms'] for r in rounds):.1f} | "
               f"{max(r['p99_ms'] for r in rounds):.1f} | {max(r['visible_s'] for r in rounds):.2f} | "
-              f"{rounds[0]['rss_mb']:.0f} -> {rounds[-1]['rss_mb']:.0f} |")
+              f"{rounds[0]['rss_mb']:.0f} -> {rounds[-1]['rss_mb']:.0f} | "
+              f"{rounds[0]['pss_mb']:.0f} -> {rounds[-1]['pss_mb']:.0f} |")
 
 
 def main() -> None:
@@ -268,6 +356,10 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=1_000_000, help="approximate dataset size")
     parser.add_argument("--rounds", type=int, default=5, help="articles ingested per system")
     parser.add_argument("--quick", action="store_true", help="small run: 20,000 triples, 2 rounds")
+    parser.add_argument("--same", action="store_true",
+                        help="ingest one article again and again, changed each time (one graph replaced)")
+    parser.add_argument("--memory", action="store_true",
+                        help="no latency load: only ingest, wait for the article and read the memory")
     parser.add_argument("--baseline", type=Path, help="another pmkg checkout to measure in the same run")
     parser.add_argument("--workdir", type=Path, help="keep the generated data here (default: a temporary folder)")
     args = parser.parse_args()
@@ -279,8 +371,8 @@ def main() -> None:
     if not data.exists():
         quads, articles = generate(data, args.triples)
         print(f"generated {quads} quads in {articles} articles", flush=True)
-    articles = ARTICLES[:args.rounds]
-    graphs = article_graphs(articles, work)
+    articles = variants(args.rounds, work, same=args.same)
+    graphs = article_graphs(articles)
     systems: list[System] = []
     try:
         systems.append(System("this", None, work, data))
@@ -288,10 +380,13 @@ def main() -> None:
             systems.append(System("baseline", args.baseline.resolve(), work, data))
             print(f"baseline: the pmkg checkout at {args.baseline}", flush=True)
         for system in systems:
-            system.idle()
+            if args.memory:
+                system.floor = (float("nan"), float("nan"))
+            else:
+                system.idle()
         for number, article in enumerate(articles, 1):
             for system in systems:  # interleaved: each round runs on every system
-                system.round(article, graphs[:number])
+                system.round(article, graphs[:number], memory_only=args.memory)
     finally:
         for system in systems:
             system.close()

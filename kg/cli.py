@@ -125,7 +125,9 @@ def ingest(store_dir: Path, wait: float, graph: str | None, workers: int, schedu
     per article, whose IRI is the article's: reading an article again
     replaces its graph. RDF is read by extension: .ttl, .trig, .nq, .nt,
     .jsonld, .rdf/.owl. Named graphs in TriG and N-Quads are kept; other
-    triples go into --graph or into a graph named by the file's file: IRI.
+    triples go into --graph or into https://w3id.org/pmkg/graph/file/NAME
+    (the file's name alone: no folder of this machine is published), and
+    relative IRIs resolve against that graph.
     Each article, and each RDF file under 1 MiB, is one transaction; a
     bigger RDF file is parsed whole first, then bulk-loaded (a crash part-way
     is rolled back by the next command that writes). A bad file is reported

@@ -2,7 +2,10 @@
 
 Each file is read by the reader registered for its extension. A reader
 returns quads; quads in the default graph belong to the file and go into its
-graph (the file's ``file:`` IRI, or the graph the user chose). Every graph a
+graph (the graph the user chose, or ``file_graph``: a public IRI made from
+the file's name alone). Relative IRIs in an RDF file are resolved against
+that graph's IRI. No ``file:`` IRI of the ingesting machine is ever written:
+the store is published, and its paths would show the user's folders. Every graph a
 file writes is replaced in one transaction, so re-ingesting a file replaces
 what it wrote before, and a file that fails writes nothing.
 
@@ -20,11 +23,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
 from kg import bulk
 from kg.errors import PmkgError
+from kg.namespaces import GRAPH
 from kg.store import Format, Store, parse_error
 
 if TYPE_CHECKING:
@@ -35,6 +40,9 @@ Reader = Callable[[Path], Iterable[ox.Quad]]
 
 BULK_BYTES = 1 << 20
 """RDF files of this size or more go through the bulk loader (below it, a transaction is faster)."""
+
+FILE_GRAPHS = GRAPH + "file/"
+"""Where the graphs of files ingested without ``--graph`` are named: ``FILE_GRAPHS + file name``."""
 
 _READERS: dict[str, Reader] = {}
 
@@ -49,13 +57,17 @@ def reader_for(path: Path) -> Reader | None:
     return _READERS.get(path.suffix.lower().lstrip("."))
 
 
-def read_rdf(path: Path) -> list[ox.Quad]:
-    """Parse a whole RDF file (format from its extension) before anything is written."""
+def read_rdf(path: Path, base_iri: str | None = None) -> list[ox.Quad]:
+    """Parse a whole RDF file (format from its extension) before anything is written.
+
+    Relative IRIs are resolved against ``base_iri`` (default: ``file_graph(path)``, never a ``file:`` IRI).
+    """
     fmt = Format.from_path(path)
     if fmt is None:
         raise PmkgError(f"{path}: not an RDF file extension")
     try:
-        quads = ox.parse(path=str(path), format=fmt.ox, base_iri=path.resolve().as_uri(), rename_blank_nodes=True)
+        quads = ox.parse(path=str(path), format=fmt.ox, base_iri=base_iri or file_graph(path),
+                         rename_blank_nodes=True)
         return list(quads)
     except SyntaxError as error:
         raise parse_error(str(path), fmt, error) from None
@@ -93,8 +105,13 @@ def find_files(paths: Iterable[str | Path]) -> Iterator[Path]:
 
 
 def file_graph(path: Path) -> str:
-    """The default graph of a file: its absolute ``file:`` IRI."""
-    return path.resolve().as_uri()
+    """The graph of a file's triples when no graph is chosen: a public IRI made of the file's name alone.
+
+    ``/home/me/data/force list.ttl`` gives ``https://w3id.org/pmkg/graph/file/force%20list.ttl``:
+    the folders of the machine that ran the ingest never reach the published store
+    (re-ingesting the file, from any folder, replaces the same graph).
+    """
+    return FILE_GRAPHS + quote(path.name, safe="")
 
 
 @dataclass
@@ -136,7 +153,8 @@ def read_file(path: Path, graph: str | None) -> dict[str, list[ox.Quad]]:
         raise PmkgError(f"{path}: unsupported file type {path.suffix or '(no extension)'!r}")
     target = graph or file_graph(path)
     groups: dict[str, list[ox.Quad]] = {}
-    for quad in reader(path):
+    quads = read_rdf(path, target) if reader is read_rdf else reader(path)
+    for quad in quads:
         name = target if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
         groups.setdefault(name, []).append(quad)
     if not groups:
@@ -175,15 +193,18 @@ def ingest(
                                           progress=progress, dask=dask)
     pending: dict[str, list[ox.Quad]] = {}
     big: list[tuple[Path, bulk.Checked]] = []
+    named: dict[str, Path] = {}  # without --graph: the file-named graphs written so far, and by which file
     for path in files:
         if path in articles:
             continue
         try:
             if _is_big(path, bulk_bytes):
-                big.append((path, check_rdf(path)))
+                big.append((path, check_rdf(path, graph or file_graph(path))))
                 continue
             groups = read_file(path, graph)
             if graph is None:
+                if _taken(path, groups, named, report, on_failure):
+                    continue
                 store.replace_graphs(groups)
             else:
                 for name, quads in groups.items():
@@ -203,11 +224,13 @@ def ingest(
         target = graph or file_graph(path)
         # The file's own graph is written (replaced) when the file has triples for it, or nothing at all.
         graphs = found.graphs | ({target} if found.default_quads or not found.quads else set())
+        if graph is None and _taken(path, graphs, named, report, on_failure):
+            continue
         # Without --graph each file replaces its graphs; with it, the files add to graphs emptied once.
         replace = graphs if graph is None else graphs - emptied
         emptied |= graphs
         try:
-            store.bulk_load(path, format=Format.from_path(path), graph=target, replace=replace)
+            store.bulk_load(path, format=Format.from_path(path), graph=target, replace=replace, base_iri=target)
         except PmkgError as error:
             report.fail(path, str(error), on_failure)
             continue
@@ -221,15 +244,29 @@ def ingest(
     return report
 
 
+def _taken(path: Path, graphs: Iterable[str], named: dict[str, Path], report: IngestReport,
+           on_failure: Callable[[Path, str], None] | None) -> bool:
+    """True (and ``path`` failed) if its file-named graph was written by another file of this run."""
+    target = file_graph(path)
+    other = named.get(target)
+    if target in graphs and other is not None and other.resolve() != path.resolve():
+        report.fail(path, f"{path}: its graph <{target}> (named by the file name) was already written from "
+                          f"{other} in this run; rename one of them or ingest it with --graph", on_failure)
+        return True
+    if target in graphs:
+        named[target] = path
+    return False
+
+
 def _is_big(path: Path, bulk_bytes: int | None) -> bool:
     return (bulk_bytes is not None and Format.from_path(path) is not None and path.is_file()
             and path.stat().st_size >= bulk_bytes)
 
 
-def check_rdf(path: Path) -> bulk.Checked:
+def check_rdf(path: Path, base_iri: str) -> bulk.Checked:
     """Parse a whole RDF file without keeping it: its named graphs and quads (see ``kg.bulk.check``)."""
     fmt = Format.from_path(path)
-    return bulk.check(path, fmt.ox, fmt.label, base_iri=path.resolve().as_uri())
+    return bulk.check(path, fmt.ox, fmt.label, base_iri=base_iri)
 
 
 def ingest_articles(store: Store, paths: list[Path], *, workers: int = 1,

@@ -15,54 +15,38 @@ use, spoken over HTTP with the SPARQL 1.1 Protocol and Update
   at a time: memory does not grow with the store.
 
 Endpoints come from the store's URL by each server's conventions
-(``kg.remote_protocol.endpoints``). Credentials come only from
-``PMKG_STORE_USER`` and ``PMKG_STORE_PASSWORD``. Every request has a time
-limit (``PMKG_STORE_TIMEOUT`` seconds) and every answer read into memory a
-size limit (``PMKG_STORE_MAX_BYTES``); failures are one line naming the
-server and its shortened message.
+(``kg.remote_protocol.endpoints``). Requests go through a
+``kg.remote_http.Connection``: credentials only from ``PMKG_STORE_USER``
+and ``PMKG_STORE_PASSWORD``, a time limit on every request
+(``PMKG_STORE_TIMEOUT`` seconds) and a size limit on every answer read into
+memory (``PMKG_STORE_MAX_BYTES``); failures are one line naming the server
+and its shortened message.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
 
-from kg.config import contact, is_url, user_agent
-from kg.errors import PmkgError, QuerySyntaxError, StoreError
-from kg.remote_protocol import (JSON_RESULTS, NTRIPLES, TSV_RESULTS, ServerTimeout, Triples, bind_values, endpoints,
-                                is_graph_query, lines_of, media_type, normalise_json, replace_text, setting,
-                                shorten)
+from kg.config import is_url
+from kg.errors import PmkgError, StoreError
+from kg.remote_http import Connection, parse_answer
+from kg.remote_protocol import (JSON_RESULTS, NTRIPLES, TSV_RESULTS, ServerTimeout, bind_values, endpoints,
+                                is_graph_query, lines_of, media_type, replace_text, setting, shorten)
 from kg.store import Format, Store, named_node
 
 __all__ = ["RemoteStore", "ServerTimeout", "is_url"]
 
-DEFAULT_TIMEOUT = 300.0
-DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 BATCH_LINES = 20_000
 # The graphs a new Virtuoso database holds (its RDF views, the LDP vocabulary, its URIQA data)
 VIRTUOSO_GRAPHS = frozenset({"http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
                              "http://localuriqaserver/sparql"})
 VIRTUOSO_REQUEST = 1000   # triples in one update request to Virtuoso (see replace_graphs)
-
-
-def _number(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise StoreError(f"{name} must be a number, not {value!r}") from None
-    if not number > 0:
-        raise StoreError(f"{name} must be more than 0, not {value!r}")
-    return number
 
 
 class RemoteStore(Store):
@@ -75,18 +59,10 @@ class RemoteStore(Store):
         self.read_only = read_only
         self._lock = None
         self._store = None
-        self._client = None
-        user, password = setting("PMKG_STORE_USER"), os.environ.get("PMKG_STORE_PASSWORD", "")
-        self.endpoints = endpoints(url, with_credentials=user is not None)
-        self.timeout = timeout or _number("PMKG_STORE_TIMEOUT", DEFAULT_TIMEOUT)
-        self.max_bytes = int(_number("PMKG_STORE_MAX_BYTES", DEFAULT_MAX_BYTES))
-        auth = None
-        if user is not None:
-            auth = httpx.DigestAuth(user, password) if self.endpoints.auth == "digest" \
-                else httpx.BasicAuth(user, password)
-        self._client = httpx.Client(auth=auth, timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
-                                    headers={"User-Agent": user_agent(contact())},
-                                    follow_redirects=False, trust_env=False)
+        self.endpoints = endpoints(url, with_credentials=setting("PMKG_STORE_USER") is not None)
+        self._http = Connection(self.endpoints, timeout=timeout)
+        self.timeout = self._http.timeout
+        self.max_bytes = self._http.max_bytes
 
     @classmethod
     def create(cls, url: str, *, ontology=None, shapes=None, wait: float | None = None) -> RemoteStore:
@@ -101,74 +77,7 @@ class RemoteStore(Store):
 
     init = create
 
-    # -- HTTP ----------------------------------------------------------------
-
-    def _send(self, url: str, form: list[tuple[str, str]], *, accept: str | None = None, stream: bool = False,
-              deadline: float | None = None) -> httpx.Response:
-        """POST ``form`` (query= or update=, and the dataset) to ``url``; the response, checked."""
-        if self._client is None:
-            raise PmkgError("the store is closed")
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        if accept:
-            headers["Accept"] = accept
-        options = {} if deadline is None else {"timeout": httpx.Timeout(deadline, connect=min(deadline, 10.0))}
-        try:
-            request = self._client.build_request("POST", url, headers=headers, content=urlencode(form).encode("ascii"),
-                                                 **options)
-            response = self._client.send(request, stream=True)
-        except httpx.TimeoutException:
-            raise ServerTimeout(f"the SPARQL server at {url} did not answer within "
-                                f"{deadline or self.timeout:g} s") from None
-        except httpx.HTTPError as error:
-            raise StoreError(f"cannot reach the SPARQL server at {url}: {shorten(str(error), 200)}") from None
-        if response.status_code >= 300:
-            text = self._read(response, limit=64 * 1024, cut=True).decode("utf-8", "replace")
-            raise self._failure(url, response.status_code, text)
-        if response.headers.get("X-SQL-State", "").upper().startswith("S1TAT"):
-            # Virtuoso's "anytime" answer: partial results at its time limit; never pass them off as whole
-            response.close()
-            raise ServerTimeout(f"the SPARQL server at {url} stopped the query at its time limit")
-        if not stream:
-            response._content = self._read(response)
-        return response
-
-    def _failure(self, url: str, status: int, text: str) -> PmkgError:
-        if status == 401:
-            given = ("the user name and password in PMKG_STORE_USER and PMKG_STORE_PASSWORD were refused"
-                     if setting("PMKG_STORE_USER") else "set PMKG_STORE_USER and PMKG_STORE_PASSWORD")
-            return StoreError(f"the SPARQL server at {url} asks for authentication (401): {given}")
-        if re.search(r"estimated execution time|query interrupted|timed? ?out", text, re.IGNORECASE):
-            # Virtuoso refuses a query it estimates would pass MaxQueryExecutionTime before running it
-            return ServerTimeout(f"the SPARQL server at {url} stopped the query at its time limit: {shorten(text)}")
-        if status == 403:
-            return StoreError(f"the SPARQL server at {url} refused the request (403): {shorten(text)}")
-        if status == 400 and re.search(r"pars|syntax|lexical|unexpected|expected|compiler", text, re.IGNORECASE):
-            return QuerySyntaxError(f"the SPARQL server at {url} refused the request as malformed: {shorten(text)}")
-        return StoreError(f"the SPARQL server at {url} answered {status}: {shorten(text) or 'no message'}")
-
-    def _read(self, response: httpx.Response, *, limit: int | None = None, cut: bool = False) -> bytes:
-        """The body, at most ``limit`` bytes (``max_bytes``): cut, or a StoreError when over."""
-        limit = limit or self.max_bytes
-        chunks, size = [], 0
-        try:
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    if cut:
-                        chunks.append(chunk[: len(chunk) - (size - limit)])
-                        break
-                    raise StoreError(f"the answer of the SPARQL server at {response.request.url} is larger than "
-                                     f"the limit of {limit} bytes; ask for less (LIMIT) or raise the limit")
-                chunks.append(chunk)
-        except httpx.TimeoutException:
-            raise ServerTimeout(f"the SPARQL server at {response.request.url} did not finish its answer "
-                                "within the time limit") from None
-        except httpx.HTTPError as error:
-            raise StoreError(f"the SPARQL server at {response.request.url} broke off its answer: "
-                             f"{shorten(str(error), 200)}") from None
-        finally:
-            response.close()
-        return b"".join(chunks)
+    # -- asking the server ----------------------------------------------------
 
     def _ask_server(self, sparql: str, *, accept: str, union: bool, default_graph=None, named_graphs=None,
                     substitutions=None, stream: bool = False, deadline: float | None = None,
@@ -184,27 +93,11 @@ class RemoteStore(Store):
         form += [("named-graph-uri", named_node(g).value) for g in named_graphs or []]
         if server_timeout is not None and self.endpoints.kind == "virtuoso":
             form.append(("timeout", str(max(1, int(server_timeout * 1000)))))   # milliseconds
-        return self._send(self.endpoints.query, form, accept=accept, stream=stream, deadline=deadline)
+        return self._http.send(self.endpoints.query, form, accept=accept, stream=stream, deadline=deadline)
 
     def _parse(self, media: str, body: bytes, sparql: str):
-        """pyoxigraph's results for an answer of media type ``media``."""
-        from kg.web.query_guard import is_update
-
-        try:
-            if media in (NTRIPLES, "text/plain", "text/turtle", "application/turtle"):
-                fmt = ox.RdfFormat.TURTLE if media in ("text/turtle", "application/turtle") else ox.RdfFormat.N_TRIPLES
-                return Triples(q.triple for q in ox.parse(body, fmt))
-            if media in (JSON_RESULTS, "application/json"):
-                return ox.parse_query_results(normalise_json(body), format=ox.QueryResultsFormat.JSON)
-            if media == TSV_RESULTS and self.endpoints.kind == "oxigraph":
-                return ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
-        except (SyntaxError, ValueError) as error:
-            raise StoreError(f"the SPARQL server at {self.endpoints.query} sent a malformed answer: "
-                             f"{shorten(str(getattr(error, 'msg', error)), 200)}") from None
-        if is_update(sparql):
-            raise QuerySyntaxError("malformed query: this is an update, not a query")
-        raise StoreError(f"the SPARQL server at {self.endpoints.query} answered with {media or 'no media type'}, "
-                         "not SPARQL results")
+        """pyoxigraph's results for an answer of media type ``media`` (``kg.remote_http.parse_answer``)."""
+        return parse_answer(media, body, sparql, self.endpoints)
 
     # -- reading -------------------------------------------------------------
 
@@ -243,7 +136,7 @@ class RemoteStore(Store):
                                     deadline=deadline, server_timeout=server_timeout)
         media = media_type(response)
         if media not in (TSV_RESULTS, NTRIPLES):
-            return self._parse(media, self._read(response, limit=max_bytes), sparql), False
+            return self._parse(media, self._http.read(response, limit=max_bytes), sparql), False
         lines: list[bytes] = []
         size = 0
         try:
@@ -325,7 +218,7 @@ class RemoteStore(Store):
         """Send one SPARQL Update request (one transaction on the server)."""
         if self.read_only:
             raise StoreError(f"store {self.url} is open read-only")
-        self._send(self.endpoints.update, [("update", sparql)])
+        self._http.send(self.endpoints.update, [("update", sparql)])
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads (of named graphs) in one request."""
@@ -377,21 +270,8 @@ class RemoteStore(Store):
         """Replace one graph with a Graph Store Protocol PUT (N-Triples)."""
         if self.read_only:
             raise StoreError(f"store {self.url} is open read-only")
-        if self._client is None:
-            raise PmkgError("the store is closed")
-        url = self.endpoints.gsp
         body = ox.serialize(triples, None, ox.RdfFormat.N_TRIPLES)
-        try:
-            request = self._client.build_request("PUT", url, params={"graph": named_node(graph).value}, content=body,
-                                                 headers={"Content-Type": NTRIPLES})
-            response = self._client.send(request, stream=True)
-        except httpx.TimeoutException:
-            raise ServerTimeout(f"the SPARQL server at {url} did not answer within {self.timeout:g} s") from None
-        except httpx.HTTPError as error:
-            raise StoreError(f"cannot reach the SPARQL server at {url}: {shorten(str(error), 200)}") from None
-        text = self._read(response, limit=64 * 1024, cut=True).decode("utf-8", "replace")
-        if response.status_code >= 300:
-            raise self._failure(url, response.status_code, text)
+        self._http.put(self.endpoints.gsp, named_node(graph).value, body)
 
     def remove_graph(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH {named_node(graph)}")
@@ -402,9 +282,7 @@ class RemoteStore(Store):
     # -- lifecycle -----------------------------------------------------------
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._http.close()
 
     def __repr__(self) -> str:
         return f"<pmkg RemoteStore {self.url}{' read-only' if self.read_only else ''}>"

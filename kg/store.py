@@ -288,18 +288,20 @@ class Store:
         except OSError as error:
             raise PmkgError(f"{name}: cannot read: {error}") from None
 
-    def bulk_load(self, path: Path, *, format: Format | str, graph: str, replace: Iterable[str] = ()) -> None:
+    def bulk_load(self, path: Path, *, format: Format | str, graph: str, replace: Iterable[str] = (),
+                  base_iri: str | None = None) -> None:
         """Empty the graphs ``replace``, then add the RDF file at ``path`` through the bulk loader.
 
         Fast and with bounded memory, but not one transaction: see ``kg.bulk``
         for how a failure or a crash still never leaves half the file.
         The file's triples go into ``graph``; ``replace`` should name the
         named graphs the file holds (``kg.bulk.check`` finds them) and
-        ``graph`` unless the caller emptied it already.
+        ``graph`` unless the caller emptied it already. Relative IRIs are
+        resolved against ``base_iri`` (default: ``graph``), never the file's path.
         """
         fmt = _format(format)
         bulk.load(self._writable([graph, *replace]), self.path, Path(path), fmt.ox, to_graph=named_node(graph).value,
-                  replace=[named_node(g).value for g in replace], base_iri=Path(path).resolve().as_uri())
+                  replace=[named_node(g).value for g in replace], base_iri=named_node(base_iri or graph).value)
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple | ox.Quad]) -> None:
         """Replace the content of one named graph atomically."""

@@ -11,6 +11,7 @@ import pytest
 import rdflib
 
 from kg import resources
+from kg.ingest import file_graph
 from kg.store import Format, Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -48,7 +49,8 @@ def expected_graphs() -> dict[str, rdflib.Graph]:
                 if len(g):
                     graphs[str(g.identifier)] = g
         else:
-            graphs[path.resolve().as_uri()] = rdflib.Graph().parse(path, format=RDFLIB_FORMATS[fmt])
+            graphs[file_graph(path)] = rdflib.Graph().parse(path, format=RDFLIB_FORMATS[fmt],
+                                                            publicID=file_graph(path))
     return graphs
 
 

@@ -9,6 +9,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF
 
 from kg.cli import main
+from kg.ingest import file_graph
 from kg.namespaces import ONTOLOGY_GRAPH
 from kg.reference import REFERENCE_GRAPH, reference_graph
 from kg.store import SHAPES_GRAPH
@@ -69,7 +70,7 @@ def test_graph_formats_write_the_union(loaded, fmt, rdflib_format):
 def test_one_graph(loaded, fmt, rdflib_format):
     store, expected = loaded
     path = FORMAT_FIXTURES[next(f for f in FORMAT_FIXTURES if f.label == "turtle")]
-    name = path.resolve().as_uri()
+    name = file_graph(path)
     data = export(store, "--format", fmt, "--graph", name)
     if fmt == "nquads":
         ds = rdflib.Dataset().parse(data=data, format="nquads")

@@ -310,3 +310,32 @@ def test_a_worker_that_died_meanwhile_is_replaced_at_the_next_change(executor, s
         writer.replace_graph(NEW, article())
     executor.refresh(force=True)
     assert sees_new(executor) and count_in(executor, NEW) == 3
+
+
+def own_memory(pid: int) -> int:
+    """kB of the process that it shares with no other process."""
+    lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    return sum(int(line.split()[1]) for line in lines if line.startswith(("Private_Clean:", "Private_Dirty:")))
+
+
+def test_a_worker_that_drifted_from_the_snapshot_is_forked_afresh(executor, store_path):
+    """Each change applied in place unshares the pages it touches, in the app and in every worker, so
+    a worker that only caught up would hold more memory of its own after every refresh (at a million
+    quads, a few MB each: benchmarks/bench_refresh.py). Past ``drift`` of the app's memory it is
+    replaced by a fresh fork, one a refresh, so no worker lives on through every change."""
+    assert count_in(executor, NEW) == 0
+    first = {w.pid for w in executor._idle}
+    assert first and all(own_memory(pid) > 0 for pid in first)
+    executor.drift = executor.drift_floor = 0  # any memory of its own is too much: each change renews one worker
+    seen = set(first)
+    for number in range(1, 2 * len(first) + 1):
+        with Store(store_path) as writer:
+            writer.replace_graph(NEW, article(number))
+        executor.refresh(force=True)
+        now = {w.pid for w in executor._idle}
+        assert len(now) == len(first)  # as many workers as before, one of them new
+        assert len(now - seen) == 1
+        seen |= now
+        for _ in now:  # every worker, the fresh one included, answers from the changed snapshot
+            assert count_in(executor, NEW) == number
+    assert not first & {w.pid for w in executor._idle}  # none of the first workers is left

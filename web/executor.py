@@ -30,6 +30,10 @@ snapshot was taken (the fork shares it copy-on-write), talking over a pipe:
   the app stops all its threads meanwhile, so no worker is forked for it.
   After a whole new copy, workers of the new copy are forked ahead and the
   old ones retired as they finish.
+* a change applied in place unshares the pages it touches (a few MB a
+  refresh at a million quads), so the workers' memory would grow with every
+  refresh; after a change, the worker whose own memory most passes ``drift``
+  of the app's RSS is forked afresh (``_renew_drifted``, one a refresh).
 
 Where the kernel refuses a network namespace no worker is started and queries
 are answered 503, unless the operator set ``require_isolation=False``.
@@ -49,13 +53,15 @@ from kg.store import Store
 from kg.web import snapshot
 from kg.web.relay import Relay, hosts_file, targets
 from kg.web.snapshot import Snapshots, store_signature
-from kg.web.worker import Worker, WorkerFailed
+from kg.web.worker import Worker, WorkerFailed, catch_up, catch_up_all, private_bytes, resident_bytes
 
 __all__ = ["Busy", "Executor", "QueryTimeout", "WorkerFailed", "load_snapshot", "store_signature"]
 
 log = logging.getLogger(__name__)
 
 FEDERATE = "federate"  # the answer of a plain worker for a query that calls an allowlisted SERVICE
+DRIFT, DRIFT_FLOOR = 0.1, 32 << 20  # a worker whose own memory passes this share of the app's RSS (and this
+                                    # many bytes) is forked afresh after a change
 
 
 class QueryTimeout(PmkgError):
@@ -80,14 +86,15 @@ class Executor:
     maps at start (0: no limit); ``result_bytes``: about how many bytes a result
     may hold before it is cut; ``service_timeout`` and ``service_bytes``: the
     relay's limits per SERVICE connection; ``require_isolation``: refuse to run
-    queries where the kernel refuses a network namespace.
+    queries where the kernel refuses a network namespace; ``drift``: see ``_renew_drifted``.
     """
 
     def __init__(self, path: str | Path, *, size: int = 4, check_interval: float = 1.0,
                  allowlist: list[str] | None = None, memory: int = 0, result_bytes: int = 0,
                  service_timeout: float = 10.0, service_bytes: int = 16 * 1024 * 1024,
-                 require_isolation: bool = True):
+                 require_isolation: bool = True, drift: float = DRIFT):
         self.path = Path(path)
+        self.drift, self.drift_floor = drift, DRIFT_FLOOR
         self.size = max(1, int(size))
         self.check_interval = float(check_interval)
         self.require_isolation = require_isolation
@@ -156,7 +163,7 @@ class Executor:
                 self._idle.remove(worker)
                 self._busy.add(worker)
             sent = [(worker, self._pending(worker, generation)) for worker in first]
-        ready = self._catch_up_all(sent, generation)  # the workers apply it side by side
+        ready = catch_up_all(sent, generation)  # the workers apply it side by side
         with self._lock:  # the switch: queries from now on see the change
             self._serving = max(self._serving, generation)
             for worker in first:
@@ -171,12 +178,41 @@ class Executor:
             with self._lock:
                 lagging = [w for w in self._idle if w.generation < self._serving]
                 if not lagging:
-                    return
+                    break
                 worker = lagging[0]
                 self._idle.remove(worker)
                 self._busy.add(worker)
                 changes, target = self._pending(worker), self._serving
-            self._release(worker, self._catch_up(worker, changes, target))
+            self._release(worker, catch_up(worker, changes, target))
+        self._renew_drifted()
+
+    def _renew_drifted(self) -> None:
+        """Fork afresh the idle worker with the most memory of its own if that passes ``drift`` of the app's RSS and
+        ``drift_floor`` (a fresh fork shares the pages again; one at most: a fork stops the app's threads a moment)."""
+        with self._lock:
+            idle = [w for w in self._idle if w.generation >= self._serving]
+        own, drifted = max(((private_bytes(w.pid), w) for w in idle), key=lambda pair: pair[0], default=(0, None))
+        if drifted is None or own <= max(self.drift * resident_bytes(os.getpid()), self.drift_floor):
+            return
+        with self._lock:
+            if drifted not in self._idle:
+                return  # taken by a query meanwhile: another time
+            self._idle.remove(drifted)
+            self._busy.add(drifted)
+        fresh = None
+        try:
+            with self._fork_lock:
+                fresh = self._fork(drifted.federating)
+            self._ready(fresh)
+        except (WorkerFailed, OSError) as error:
+            log.warning("could not fork a query worker afresh: %s", error)
+            fresh = None
+        with self._lock:
+            self._busy.discard(drifted)
+            self._idle.append(fresh or drifted)
+            self._lock.notify_all()
+        if fresh is not None:
+            drifted.kill()
 
     def _replace_workers(self, generation: int) -> None:
         """Fork workers of a whole new snapshot, then switch to them (see ``_retire``)."""
@@ -209,36 +245,6 @@ class Executor:
         if any(g not in self._changes for g in missing):
             return None
         return [self._changes[g] for g in missing]
-
-    def _catch_up_all(self, sent: list, target: int) -> set:
-        """Bring several workers to generation ``target`` at once; those that made it."""
-        started = []
-        for worker, changes in sent:
-            try:
-                if changes is not None:
-                    worker.send_changes(changes)
-                    started.append(worker)
-            except WorkerFailed as error:
-                log.warning("%s; it is replaced", error)
-        ready = set()
-        for worker in started:
-            try:
-                worker.changes_applied(target)
-                ready.add(worker)
-            except WorkerFailed as error:
-                log.warning("%s; it is replaced", error)
-        return ready
-
-    def _catch_up(self, worker: Worker, changes: list | None, target: int) -> bool:
-        """Bring a worker taken from the pool to generation ``target``; False if it could not be."""
-        if not changes:
-            return changes is not None
-        try:
-            worker.catch_up(changes, target)
-        except WorkerFailed as error:
-            log.warning("%s; it is replaced", error)
-            return False
-        return True
 
     def graphs(self) -> frozenset[str]:
         """The named graphs of the current snapshot."""
@@ -292,7 +298,7 @@ class Executor:
                 worker, changes, target = self._take(federating, deadline)
             if worker is None:
                 break
-            if self._catch_up(worker, changes, target):
+            if catch_up(worker, changes, target):
                 return worker
             self._release(worker, False)
         worker = None

@@ -17,9 +17,11 @@ up to date while requests keep being answered from it:
   snapshot, and hands the same ``Change`` to the executor, whose workers
   apply it to their own copy-on-write view before their next query (a query
   in flight finishes on the old data). Nothing is copied and nothing is
-  forked, so memory does not grow from one refresh to the next beyond what
-  pyoxigraph keeps of replaced quads (its in-memory store is versioned and
-  does not free them).
+  forked, so the app's memory does not grow from one refresh to the next
+  beyond the new data and what pyoxigraph keeps of replaced quads (its
+  in-memory store is versioned). Each change unshares the pages it touches
+  between the app and its workers, though: the executor forks afresh a
+  worker that has drifted too far (``Executor._renew_drifted``).
 * **a whole new copy** when the change log cannot say what changed (no log,
   a write that did not say, a write made outside pmkg), and after many
   quads were replaced in place (``compact_at`` of the snapshot's size), to

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -9,12 +10,32 @@ import sys
 import threading
 import time
 from multiprocessing import Pipe
+from pathlib import Path
 
 from kg.errors import PmkgError
 from kg.store import Store
 from kg.web import sandbox, snapshot
 from kg.web.relay import Relay
 from kg.web.results import execute
+
+log = logging.getLogger("kg.web.executor")  # the pool's messages, wherever they are logged from
+
+
+def private_bytes(pid: int) -> int:
+    """The memory of process ``pid`` that it shares with no other (0 if it cannot be read)."""
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return 0
+    return 1024 * sum(int(line.split()[1]) for line in lines if line.startswith(("Private_Clean:", "Private_Dirty:")))
+
+
+def resident_bytes(pid: int) -> int:
+    """The resident memory (RSS) of process ``pid`` (0 if it cannot be read)."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 class WorkerFailed(PmkgError):
@@ -162,3 +183,35 @@ class Worker:
         """True if the process ended by an abort (what an allocation over RLIMIT_AS leads to)."""
         return (self.status is not None and os.WIFSIGNALED(self.status)
                 and os.WTERMSIG(self.status) in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS))
+
+
+def catch_up_all(sent: list, target: int) -> set:
+    """Bring several workers (``(worker, changes)`` pairs) to generation ``target`` at once; those that made it."""
+    started = []
+    for worker, changes in sent:
+        try:
+            if changes is not None:
+                worker.send_changes(changes)
+                started.append(worker)
+        except WorkerFailed as error:
+            log.warning("%s; it is replaced", error)
+    ready = set()
+    for worker in started:
+        try:
+            worker.changes_applied(target)
+            ready.add(worker)
+        except WorkerFailed as error:
+            log.warning("%s; it is replaced", error)
+    return ready
+
+
+def catch_up(worker: Worker, changes: list | None, target: int) -> bool:
+    """Bring a worker taken from the pool to generation ``target``; False if it could not be."""
+    if not changes:
+        return changes is not None
+    try:
+        worker.catch_up(changes, target)
+    except WorkerFailed as error:
+        log.warning("%s; it is replaced", error)
+        return False
+    return True
