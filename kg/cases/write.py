@@ -39,6 +39,7 @@ XSD = PREFIXES["xsd"]
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 RDFS_LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
 PROV = PREFIXES["prov"]
+BULK_TRIPLES = 20_000   # a cases graph this big goes through the bulk loader after a full recompute
 SCOPE_LIMIT = 2000   # articles: beyond, the cases are recomputed over the whole store
 last_scope: set[str] | None = None   # the articles the last refresh recomputed (None: all), for tests
 
@@ -173,14 +174,13 @@ def refresh(store: Store, changed: Iterable[str | None] | None = None) -> int:
     statuses = {k: s for k, (_, s) in decided.items()}
     articles = None if changed is None else set(changed) - {CASES_GRAPH}
     part = None
-    if articles is not None and store.path is not None and not articles & {None, CASE_LINKS_GRAPH}:
+    if (articles is not None and store.path is not None and not articles & {None, CASE_LINKS_GRAPH}
+            and store.contains_graph(CASES_GRAPH) and store.contains_graph(CASE_LINKS_GRAPH)):
         part = scope.find(store, articles, statuses, SCOPE_LIMIT)
     if part is None:
         cases, proposals = resolve(mentions(store), statuses)
         graphs = {CASES_GRAPH: case_triples(cases), CASE_LINKS_GRAPH: _link_triples(store, proposals, decided)}
-        differ = {g: triples for g, triples in graphs.items() if set(triples) != {q.triple for q in store.quads(g)}}
-        if differ:
-            store.replace_graphs(differ)
+        differ = _write_full(store, graphs, all(s == "proposed" for s in statuses.values()))
         count = len(cases)
     else:
         current = list(store.quads(CASE_LINKS_GRAPH))
@@ -191,6 +191,32 @@ def refresh(store: Store, changed: Iterable[str | None] | None = None) -> int:
     last_scope = None if part is None else part.articles
     search.update(store, None if changed is None else set(changed) | set(differ))
     return count
+
+
+def _write_full(store: Store, graphs: dict[str, list[ox.Triple]], only_proposals: bool) -> dict:
+    """Write the graphs of a full recompute whose content changed (or that are absent); returns those.
+
+    Big ones go through the bulk loader (``Store.bulk_replace``) when losing
+    them to a crash loses nothing a recompute cannot give back: the cases
+    graph, and the case-links graph while it holds no decision. The
+    case-links graph holding decisions is replaced in one transaction while
+    the cases graph is absent, so a crash leaves the cases absent (the next
+    refresh then recomputes everything) and never out of step with it.
+    """
+    differ = {g: triples for g, triples in graphs.items()
+              if not store.contains_graph(g) or set(triples) != {q.triple for q in store.quads(g)}}
+    derived = {CASES_GRAPH} | ({CASE_LINKS_GRAPH} if only_proposals else set())
+    big = {g: t for g, t in differ.items()
+           if store.path is not None and g in derived and len(differ.get(CASES_GRAPH, ())) >= BULK_TRIPLES}
+    small = {g: t for g, t in differ.items() if g not in big}
+    if big:
+        store.bulk_replace(big, "the recomputed cases", meanwhile=small)
+    elif small:
+        store.replace_graphs(small)
+    for g in differ:
+        if not store.contains_graph(g):
+            store.create_graph(g)   # an empty graph still says "computed": absent makes the next refresh full
+    return differ
 
 
 def _write_part(store: Store, part: Scope, links: list[ox.Triple], current: set[ox.Triple]) -> None:
