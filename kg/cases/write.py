@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from functools import cache
 
 import pyoxigraph as ox
 
@@ -48,6 +49,7 @@ def _n(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 
+@cache
 def _p(name: str) -> ox.NamedNode:
     return ox.NamedNode(PMKG + name)
 
