@@ -22,7 +22,8 @@ around it in three steps:
 
 ``write(...)`` puts graphs pmkg computed itself (the cases after a full
 recompute, ``kg.cases.write``) through the same journal and bulk loader:
-after a crash they are removed, and computed again by the next refresh.
+after a crash they are removed, and ``recover`` lists them in ``bulk-stale.json``
+(``stale``) until the caller has computed them again (``clear_stale``).
 
 This module works on pyoxigraph stores and paths only (``kg.store`` calls it).
 """
@@ -41,6 +42,7 @@ from kg import changelog
 from kg.errors import PmkgError, RdfSyntaxError, StoreError
 
 JOURNAL = "bulk-load.json"
+STALE = "bulk-stale.json"   # computed graphs a roll-back removed, to be computed again
 
 
 @dataclass
@@ -129,7 +131,6 @@ def write(store: ox.Store, folder: Path | None, graphs: dict[str, list[ox.Triple
             if graphs[name]:
                 data = ox.serialize(graphs[name], format=ox.RdfFormat.N_TRIPLES)
                 store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
-            store.add_graph(ox.NamedNode(name))  # present even when empty: absent means "not computed"
         store.flush()
     except (OSError, ValueError) as error:
         _remove_graphs(store, names)
@@ -148,6 +149,8 @@ def recover(store: ox.Store, folder: Path, say: Callable[[str], None] | None = N
         return
     entry = _read_journal(journal)
     changelog.record(folder, entry["graphs"])  # the web app reads only these graphs again
+    if entry["computed"]:  # noted before they go, so a crash now still leaves them to compute again
+        _write_journal(folder / STALE, {"graphs": sorted(stale(folder) | set(entry["graphs"]))})
     _remove_graphs(store, entry["graphs"])
     store.flush()
     journal.unlink()
@@ -155,6 +158,20 @@ def recover(store: ox.Store, folder: Path, say: Callable[[str], None] | None = N
         again = "the next ingest computes them again" if entry["computed"] else "ingest the file again"
         say(f"pmkg: rolled back an interrupted bulk load of {entry['file']}: removed its "
             f"{len(entry['graphs'])} graph(s); {again}")
+
+
+def stale(folder: Path | None) -> set[str]:
+    """The computed graphs a roll-back removed and nobody has computed again since."""
+    path = None if folder is None else folder / STALE
+    if path is None or not path.exists():
+        return set()
+    return set(_read_journal(path)["graphs"])
+
+
+def clear_stale(folder: Path | None) -> None:
+    """Forget the stale graphs: the caller has computed them again."""
+    if folder is not None:
+        (folder / STALE).unlink(missing_ok=True)
 
 
 def refuse_if_interrupted(folder: Path) -> None:

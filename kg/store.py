@@ -306,17 +306,13 @@ class Store:
         """Replace graphs that pmkg can compute again through the bulk loader (``kg.bulk.write``).
 
         Much faster than a transaction for big graphs, and a crash leaves
-        them absent (rolled back by the next writer), never half-written.
-        Each graph exists afterwards, even empty. The graphs of ``meanwhile``
+        them absent (rolled back by the next writer, which lists them in
+        ``bulk.stale``), never half-written. The graphs of ``meanwhile``
         are replaced in one transaction while the others are absent.
         """
         names = {named_node(g).value: list(triples) for g, triples in graphs.items()}
         bulk.write(self._writable(list(names)), self.path, names, what,
                    (lambda: self.replace_graphs(meanwhile)) if meanwhile else None)
-
-    def create_graph(self, graph: str) -> None:
-        """Make ``graph`` exist, empty if it was absent (one transaction)."""
-        self._writable([graph]).add_graph(named_node(graph))
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple | ox.Quad]) -> None:
         """Replace the content of one named graph atomically."""

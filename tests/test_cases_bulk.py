@@ -29,6 +29,7 @@ EVERYTHING = ("alpha", "bravo", "charlie", "delta", "echo", "fox", "golf", "hote
 
 
 def test_the_bulk_path_gives_the_cases_the_transaction_gives(tmp_path, monkeypatch):
+    monkeypatch.setattr(write, "SCOPE_LIMIT", 0)  # a full recompute, as after a bulk load
     expected = rebuilt(tmp_path, "transaction", *EVERYTHING)
     monkeypatch.setattr(write, "BULK_TRIPLES", 1)  # every cases graph goes through the bulk loader
     got = rebuilt(tmp_path, "bulk", *EVERYTHING)
@@ -54,6 +55,7 @@ def test_cases_lost_to_a_crash_are_computed_again_whole(tmp_path):
         after = state(store)
     assert any("rolled back an interrupted bulk load" in n for n in notices)
     assert after == rebuilt(tmp_path, "all", *EVERYTHING)
+    assert not (work / "store" / bulk.STALE).exists()
 
 
 KILL_CHILD = textwrap.dedent("""
@@ -64,6 +66,7 @@ KILL_CHILD = textwrap.dedent("""
     from kg.ingest import ingest
     from kg.store import Store
     write.BULK_TRIPLES = 1
+    write.SCOPE_LIMIT = 0  # a full recompute, as after a bulk load
     def crash(*args, **kwargs):  # the bulk write serializes each graph once the old ones are removed
         os.kill(os.getpid(), signal.SIGKILL)
     pyoxigraph.serialize = crash
@@ -86,9 +89,6 @@ def test_a_killed_cases_write_is_rolled_back_and_recomputed(tmp_path):
     path = work / "hotel.trig"
     path.write_text(ARTICLES["hotel"], encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), *sys.path])}
-    # A full recompute: the store's cases graph is gone, as after an earlier roll-back.
-    with Store(work / "store") as store:
-        store.remove_graph(CASES_GRAPH)
     child = subprocess.run([sys.executable, "-c", KILL_CHILD, str(work / "store"), str(path)], env=env,
                            capture_output=True, text=True, timeout=300)
     assert child.returncode == -signal.SIGKILL, child.stderr
@@ -96,10 +96,12 @@ def test_a_killed_cases_write_is_rolled_back_and_recomputed(tmp_path):
     notices: list[str] = []
     with Store(work / "store", on_wait=notices.append) as store:
         assert not store.contains_graph(CASES_GRAPH)
+        assert bulk.stale(store.path) == {CASES_GRAPH}
         assert write.decisions(store) == decided  # the person's decision survives the crash
         assert not ingest(store, [path]).failures
         after = state(store)
         assert write.decisions(store)[next(k for k, (_, s) in decided.items() if s == "rejected")][1] == "rejected"
     assert any("the next ingest computes them again" in n for n in notices)
+    assert not (work / "store" / bulk.STALE).exists()
     expected = rebuilt(tmp_path, "all", *EVERYTHING)
     assert after[0] == expected[0] and after[1] == expected[1]

@@ -1,7 +1,10 @@
 """The cases graph (recomputed) and the case-links graph (proposals and decisions).
 
 ``refresh(store)`` reads the article graphs, resolves the cases and replaces
-both graphs in one transaction. The cases graph holds only what is derived,
+both graphs in one transaction; a big cases graph (after a bulk load) goes
+through the bulk loader under the bulk-load journal instead (``_write_full``),
+and cases rolled back after a crash (``bulk.stale``) make the next refresh a
+full one. The cases graph holds only what is derived,
 so it is rebuilt whole each time; the case-links graph keeps every decision a
 person made (accepted or rejected, by whom and when) across rebuilds, and the
 proposals still supported by the articles. Each graph is written only when
@@ -20,7 +23,7 @@ from functools import cache
 
 import pyoxigraph as ox
 
-from kg import search
+from kg import bulk, search
 from kg.cases import scope
 from kg.cases.gather import mentions
 from kg.cases.resolve import Case, Proposal, resolve
@@ -176,13 +179,14 @@ def refresh(store: Store, changed: Iterable[str | None] | None = None) -> int:
     statuses = {k: s for k, (_, s) in decided.items()}
     articles = None if changed is None else set(changed) - {CASES_GRAPH}
     part = None
-    if (articles is not None and store.path is not None and not articles & {None, CASE_LINKS_GRAPH}
-            and store.contains_graph(CASES_GRAPH) and store.contains_graph(CASE_LINKS_GRAPH)):
+    stale = bulk.stale(store.path) & {CASES_GRAPH, CASE_LINKS_GRAPH}  # lost to a crash: recompute all
+    if articles is not None and store.path is not None and not articles & {None, CASE_LINKS_GRAPH} and not stale:
         part = scope.find(store, articles, statuses, SCOPE_LIMIT)
     if part is None:
         cases, proposals = resolve(mentions(store), statuses)
         graphs = {CASES_GRAPH: case_triples(cases), CASE_LINKS_GRAPH: _link_triples(store, proposals, decided)}
         differ = _write_full(store, graphs, all(s == "proposed" for s in statuses.values()))
+        bulk.clear_stale(store.path)
         count = len(cases)
     else:
         current = list(store.quads(CASE_LINKS_GRAPH))
@@ -196,17 +200,17 @@ def refresh(store: Store, changed: Iterable[str | None] | None = None) -> int:
 
 
 def _write_full(store: Store, graphs: dict[str, list[ox.Triple]], only_proposals: bool) -> dict:
-    """Write the graphs of a full recompute whose content changed (or that are absent); returns those.
+    """Write the graphs of a full recompute whose content changed; returns those.
 
     Big ones go through the bulk loader (``Store.bulk_replace``) when losing
     them to a crash loses nothing a recompute cannot give back: the cases
     graph, and the case-links graph while it holds no decision. The
     case-links graph holding decisions is replaced in one transaction while
-    the cases graph is absent, so a crash leaves the cases absent (the next
-    refresh then recomputes everything) and never out of step with it.
+    the cases graph is absent, so a crash leaves the cases absent (listed by
+    ``bulk.stale``: the next refresh recomputes everything), never out of step with it.
     """
     differ = {g: triples for g, triples in graphs.items()
-              if not store.contains_graph(g) or set(triples) != {q.triple for q in store.quads(g)}}
+              if set(triples) != (set() if not store.contains_graph(g) else {q.triple for q in store.quads(g)})}
     derived = {CASES_GRAPH} | ({CASE_LINKS_GRAPH} if only_proposals else set())
     big = {g: t for g, t in differ.items()
            if store.path is not None and g in derived and len(differ.get(CASES_GRAPH, ())) >= BULK_TRIPLES}
@@ -215,9 +219,6 @@ def _write_full(store: Store, graphs: dict[str, list[ox.Triple]], only_proposals
         store.bulk_replace(big, "the recomputed cases", meanwhile=small)
     elif small:
         store.replace_graphs(small)
-    for g in differ:
-        if not store.contains_graph(g):
-            store.create_graph(g)   # an empty graph still says "computed": absent makes the next refresh full
     return differ
 
 
