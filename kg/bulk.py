@@ -136,6 +136,7 @@ def write(store: ox.Store, folder: Path | None, graphs: dict[str, list[ox.Triple
         _remove_graphs(store, names)
         store.flush()
         if journal is not None:
+            _write_journal(folder / STALE, {"graphs": sorted(stale(folder) | set(names))})
             journal.unlink(missing_ok=True)
         raise PmkgError(f"writing {what} failed, the graphs were removed: {error}") from None
     if journal is not None:
