@@ -209,8 +209,7 @@ def _write_full(store: Store, graphs: dict[str, list[ox.Triple]], only_proposals
     the cases graph is absent, so a crash leaves the cases absent (listed by
     ``bulk.stale``: the next refresh recomputes everything), never out of step with it.
     """
-    differ = {g: triples for g, triples in graphs.items()
-              if set(triples) != (set() if not store.contains_graph(g) else {q.triple for q in store.quads(g)})}
+    differ = {g: triples for g, triples in graphs.items() if not _holds(store, g, triples)}
     derived = {CASES_GRAPH} | ({CASE_LINKS_GRAPH} if only_proposals else set())
     big = {g: t for g, t in differ.items()
            if store.path is not None and g in derived and len(differ.get(CASES_GRAPH, ())) >= BULK_TRIPLES}
@@ -220,6 +219,17 @@ def _write_full(store: Store, graphs: dict[str, list[ox.Triple]], only_proposals
     elif small:
         store.replace_graphs(small)
     return differ
+
+
+def _holds(store: Store, graph: str, triples: list[ox.Triple]) -> bool:
+    """Whether ``graph`` holds exactly ``triples``; counted first, read whole only when the counts agree."""
+    new = set(triples)
+    if not store.contains_graph(graph):
+        return not new
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {_n(graph)} {{ ?s ?p ?o }} }}"
+    if int(next(iter(store.query(count)))[0].value) != len(new):
+        return False
+    return new == {q.triple for q in store.quads(graph)}
 
 
 def _write_part(store: Store, part: Scope, links: list[ox.Triple], current: set[ox.Triple]) -> None:
