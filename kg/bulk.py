@@ -20,6 +20,11 @@ around it in three steps:
    (``refuse_if_interrupted``) until a writer has done so. While the load
    runs, the loader holds the store's exclusive lock, so no reader sees it.
 
+``write(...)`` puts graphs pmkg computed itself (the cases after a full
+recompute, ``kg.cases.write``) through the same journal and bulk loader:
+after a crash they are removed, and ``recover`` lists them in ``bulk-stale.json``
+(``stale``) until the caller has computed them again (``clear_stale``).
+
 This module works on pyoxigraph stores and paths only (``kg.store`` calls it).
 """
 
@@ -37,6 +42,7 @@ from kg import changelog
 from kg.errors import PmkgError, RdfSyntaxError, StoreError
 
 JOURNAL = "bulk-load.json"
+STALE = "bulk-stale.json"   # computed graphs a roll-back removed, to be computed again
 
 
 @dataclass
@@ -104,6 +110,39 @@ def load(store: ox.Store, folder: Path | None, path: Path, fmt: ox.RdfFormat, *,
         journal.unlink(missing_ok=True)
 
 
+def write(store: ox.Store, folder: Path | None, graphs: dict[str, list[ox.Triple]], what: str,
+          meanwhile: Callable[[], None] | None = None) -> None:
+    """Replace each graph of ``graphs`` by its triples through the bulk loader, under the journal.
+
+    For graphs that can be computed again from the others (``what`` names
+    them in the journal and in the notice of a roll-back): a crash leaves
+    them absent, never half-written. ``meanwhile`` runs once they are
+    removed (e.g. a transaction on a graph that must agree with them).
+    """
+    names = sorted(graphs)
+    journal = None if folder is None else folder / JOURNAL
+    if journal is not None:
+        _write_journal(journal, {"file": what, "graphs": names, "computed": True})
+    try:
+        _remove_graphs(store, names)
+        if meanwhile is not None:
+            meanwhile()
+        for name in names:
+            if graphs[name]:
+                data = ox.serialize(graphs[name], format=ox.RdfFormat.N_TRIPLES)
+                store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
+        store.flush()
+    except (OSError, ValueError) as error:
+        _remove_graphs(store, names)
+        store.flush()
+        if journal is not None:
+            _write_journal(folder / STALE, {"graphs": sorted(stale(folder) | set(names))})
+            journal.unlink(missing_ok=True)
+        raise PmkgError(f"writing {what} failed, the graphs were removed: {error}") from None
+    if journal is not None:
+        journal.unlink(missing_ok=True)
+
+
 def recover(store: ox.Store, folder: Path, say: Callable[[str], None] | None = None) -> None:
     """Roll back a bulk load that a crash interrupted: remove the graphs its journal names."""
     journal = folder / JOURNAL
@@ -111,12 +150,29 @@ def recover(store: ox.Store, folder: Path, say: Callable[[str], None] | None = N
         return
     entry = _read_journal(journal)
     changelog.record(folder, entry["graphs"])  # the web app reads only these graphs again
+    if entry["computed"]:  # noted before they go, so a crash now still leaves them to compute again
+        _write_journal(folder / STALE, {"graphs": sorted(stale(folder) | set(entry["graphs"]))})
     _remove_graphs(store, entry["graphs"])
     store.flush()
     journal.unlink()
     if say is not None:
+        again = "the next ingest computes them again" if entry["computed"] else "ingest the file again"
         say(f"pmkg: rolled back an interrupted bulk load of {entry['file']}: removed its "
-            f"{len(entry['graphs'])} graph(s); ingest the file again")
+            f"{len(entry['graphs'])} graph(s); {again}")
+
+
+def stale(folder: Path | None) -> set[str]:
+    """The computed graphs a roll-back removed and nobody has computed again since."""
+    path = None if folder is None else folder / STALE
+    if path is None or not path.exists():
+        return set()
+    return set(_read_journal(path)["graphs"])
+
+
+def clear_stale(folder: Path | None) -> None:
+    """Forget the stale graphs: the caller has computed them again."""
+    if folder is not None:
+        (folder / STALE).unlink(missing_ok=True)
 
 
 def refuse_if_interrupted(folder: Path) -> None:
@@ -159,6 +215,6 @@ def _read_journal(journal: Path) -> dict:
         entry = json.loads(journal.read_text(encoding="utf-8"))
         if not isinstance(entry.get("graphs"), list) or not all(isinstance(g, str) for g in entry["graphs"]):
             raise ValueError("no list of graphs")
-        return {"file": str(entry.get("file", "?")), "graphs": entry["graphs"]}
+        return {"file": str(entry.get("file", "?")), "graphs": entry["graphs"], "computed": entry.get("computed") is True}
     except (OSError, ValueError, AttributeError) as error:
         raise StoreError(f"cannot read the bulk-load journal {journal}: {error}") from None

@@ -1,7 +1,10 @@
 """The cases graph (recomputed) and the case-links graph (proposals and decisions).
 
 ``refresh(store)`` reads the article graphs, resolves the cases and replaces
-both graphs in one transaction. The cases graph holds only what is derived,
+both graphs in one transaction; a big cases graph (after a bulk load) goes
+through the bulk loader under the bulk-load journal instead (``_write_full``),
+and cases rolled back after a crash (``bulk.stale``) make the next refresh a
+full one. The cases graph holds only what is derived,
 so it is rebuilt whole each time; the case-links graph keeps every decision a
 person made (accepted or rejected, by whom and when) across rebuilds, and the
 proposals still supported by the articles. Each graph is written only when
@@ -16,10 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from functools import cache
 
 import pyoxigraph as ox
 
-from kg import search
+from kg import bulk, search
 from kg.cases import scope
 from kg.cases.gather import mentions
 from kg.cases.resolve import Case, Proposal, resolve
@@ -39,6 +43,7 @@ XSD = PREFIXES["xsd"]
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 RDFS_LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
 PROV = PREFIXES["prov"]
+BULK_TRIPLES = 20_000   # a cases graph this big goes through the bulk loader after a full recompute
 SCOPE_LIMIT = 2000   # articles: beyond, the cases are recomputed over the whole store
 last_scope: set[str] | None = None   # the articles the last refresh recomputed (None: all), for tests
 
@@ -47,6 +52,7 @@ def _n(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 
+@cache
 def _p(name: str) -> ox.NamedNode:
     return ox.NamedNode(PMKG + name)
 
@@ -173,14 +179,14 @@ def refresh(store: Store, changed: Iterable[str | None] | None = None) -> int:
     statuses = {k: s for k, (_, s) in decided.items()}
     articles = None if changed is None else set(changed) - {CASES_GRAPH}
     part = None
-    if articles is not None and store.path is not None and not articles & {None, CASE_LINKS_GRAPH}:
+    stale = bulk.stale(store.path) & {CASES_GRAPH, CASE_LINKS_GRAPH}  # lost to a crash: recompute all
+    if articles is not None and store.path is not None and not articles & {None, CASE_LINKS_GRAPH} and not stale:
         part = scope.find(store, articles, statuses, SCOPE_LIMIT)
     if part is None:
         cases, proposals = resolve(mentions(store), statuses)
         graphs = {CASES_GRAPH: case_triples(cases), CASE_LINKS_GRAPH: _link_triples(store, proposals, decided)}
-        differ = {g: triples for g, triples in graphs.items() if set(triples) != {q.triple for q in store.quads(g)}}
-        if differ:
-            store.replace_graphs(differ)
+        differ = _write_full(store, graphs, all(s == "proposed" for s in statuses.values()))
+        bulk.clear_stale(store.path)
         count = len(cases)
     else:
         current = list(store.quads(CASE_LINKS_GRAPH))
@@ -191,6 +197,39 @@ def refresh(store: Store, changed: Iterable[str | None] | None = None) -> int:
     last_scope = None if part is None else part.articles
     search.update(store, None if changed is None else set(changed) | set(differ))
     return count
+
+
+def _write_full(store: Store, graphs: dict[str, list[ox.Triple]], only_proposals: bool) -> dict:
+    """Write the graphs of a full recompute whose content changed; returns those.
+
+    Big ones go through the bulk loader (``Store.bulk_replace``) when losing
+    them to a crash loses nothing a recompute cannot give back: the cases
+    graph, and the case-links graph while it holds no decision. The
+    case-links graph holding decisions is replaced in one transaction while
+    the cases graph is absent, so a crash leaves the cases absent (listed by
+    ``bulk.stale``: the next refresh recomputes everything), never out of step with it.
+    """
+    differ = {g: triples for g, triples in graphs.items() if not _holds(store, g, triples)}
+    derived = {CASES_GRAPH} | ({CASE_LINKS_GRAPH} if only_proposals else set())
+    big = {g: t for g, t in differ.items()
+           if store.path is not None and g in derived and len(differ.get(CASES_GRAPH, ())) >= BULK_TRIPLES}
+    small = {g: t for g, t in differ.items() if g not in big}
+    if big:
+        store.bulk_replace(big, "the recomputed cases", meanwhile=small)
+    elif small:
+        store.replace_graphs(small)
+    return differ
+
+
+def _holds(store: Store, graph: str, triples: list[ox.Triple]) -> bool:
+    """Whether ``graph`` holds exactly ``triples``; counted first, read whole only when the counts agree."""
+    new = set(triples)
+    if not store.contains_graph(graph):
+        return not new
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {_n(graph)} {{ ?s ?p ?o }} }}"
+    if int(next(iter(store.query(count)))[0].value) != len(new):
+        return False
+    return new == {q.triple for q in store.quads(graph)}
 
 
 def _write_part(store: Store, part: Scope, links: list[ox.Triple], current: set[ox.Triple]) -> None:
