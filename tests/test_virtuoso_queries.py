@@ -44,7 +44,11 @@ MORE = {"officer-articles": [{"officer": o} for o in OFFICERS],
         "officer-reported": [{"officer": o} for o in OFFICERS] + [{"officer": f"{ID}officer/nobody"}],
         "officer-timeline": [{"officer": o} for o in OFFICERS] + [{"officer": f"{ID}officer/test-1",
                                                                   "since": "2021-01-01"}],
-        "investigations": [{"reviewed": "true"}], "officers": [{"reviewed": "true"}]}
+        "officers": [{"reviewed": "true"}]}
+# investigations.rq runs without its parameter bound, as the scorer and `pmkg query FILE` send it: bound
+# by the VALUES block pmkg puts first in the query's group, Virtuoso 7.2 never answers it and then
+# stops answering anything (the same block last in the group is answered right).
+UNBOUND = {"investigations"}
 
 pytestmark = pytest.mark.skipif(VIRTUOSO_MISSING is not None, reason=str(VIRTUOSO_MISSING))
 
@@ -65,6 +69,7 @@ def stores(tmp_path_factory):
     with virtuoso_server(tmp_path_factory.mktemp("virtuoso") / "data") as url, pytest.MonkeyPatch.context() as env:
         env.setenv("PMKG_STORE_USER", VIRTUOSO_USER)
         env.setenv("PMKG_STORE_PASSWORD", VIRTUOSO_PASSWORD)
+        env.setenv("PMKG_STORE_TIMEOUT", "60")   # a query Virtuoso cannot answer fails the test, not the run
         remote = RemoteStore.create(url)
         embedded = Store.create(tmp_path_factory.mktemp("embedded") / "store")
         try:
@@ -104,15 +109,23 @@ def answer(store: Store, text: str, bound: dict):
 
 def cases(name: str) -> list[dict]:
     query = saved_queries.get(name)
+    if name in UNBOUND:
+        return [{}]
     return [query.defaults()] + [{**query.defaults(), **values} for values in MORE.get(name, [])]
 
 
-@pytest.mark.parametrize("name", QUERIES)
+# Not yet answered right on Virtuoso 7.2: its SQL compiler fails on open-cases.rq (SQ156) and
+# subtracts xsd:dates in other units than pyoxigraph's days.
+KNOWN = {"open-cases": "Virtuoso 7.2 fails on open-cases.rq (SQ156) and subtracts dates differently"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(q, marks=pytest.mark.xfail(reason=KNOWN[q], strict=True))
+                                  if q in KNOWN else q for q in QUERIES])
 def test_a_saved_query_answers_on_virtuoso_as_on_the_embedded_store(stores, name):
     remote, embedded = stores
     query = saved_queries.get(name)
     for values in cases(name):
-        bound = query.bind(values)
+        bound = query.bind(values) if values else None
         expected = answer(embedded, query.text(), bound)
         assert answer(remote, query.text(), bound) == expected, values
 
