@@ -1,7 +1,8 @@
 """Saved queries rewritten to stay fast at a million triples answer exactly as they did before.
 
 tests/fixtures/queries/before-rewrite/ holds each query as it was before its
-rewrite (commit f0f6ef1). Both versions run on one store: the sample case plus
+rewrite (commit f0f6ef1; officer-reported, officer-articles and officer-graph as
+they were before their rewrite for Virtuoso, commit 364dd97). Both versions run on one store: the sample case plus
 articles shaped to reach every branch of the queries (officers recurring
 across articles, one force's name repeated in many graphs, an officer without
 a force, one with two, unnamed officers, members of a group, investigations).
@@ -188,7 +189,12 @@ def case_graph() -> list[ox.Triple]:
 
 
 def rows(store: Store, text: str, values: dict | None = None) -> tuple[list[str], list[tuple]]:
+    """The answer's variables and rows; an ASK's is one row (its boolean), a CONSTRUCT's its set of triples."""
     result = store.query(text, union_default_graph=True, substitutions=values)
+    if isinstance(result, ox.QueryBoolean):
+        return ["ASK"], [(bool(result),)]
+    if isinstance(result, ox.QueryTriples):
+        return ["subject", "predicate", "object"], sorted({tuple(str(term) for term in t) for t in result})
     names = [v.value for v in result.variables]
     return names, [tuple(None if r[v] is None else str(r[v]) for v in result.variables) for r in result]
 
@@ -202,7 +208,8 @@ def order_keys(text: str, names: list[str], found: list[tuple]) -> list[tuple]:
 
 def test_there_are_rewritten_queries():
     assert {"officers-by-force", "repeat-officers", "officer-timeline", "investigations", "outcomes",
-            "officer-search", "case-conflicts", "officers", "quotes", "graphs"} <= set(REWRITTEN)
+            "officer-search", "case-conflicts", "officers", "quotes", "graphs", "officer-reported",
+            "officer-articles", "officer-graph"} <= set(REWRITTEN)
 
 
 @pytest.mark.parametrize("name", REWRITTEN)
@@ -212,17 +219,23 @@ def test_a_rewritten_query_answers_as_before(store, name):
     bound = query.bind(REQUIRED[name]) if name in REQUIRED else None
     names, before = rows(store, (BEFORE / f"{name}.rq").read_text(encoding="utf-8"), bound)
     new_names, after = rows(store, text, bound)
-    assert len(before) >= 3, "the fixture should give the query something to answer"
+    assert len(before) >= 3 or before == [(True,)], "the fixture should give the query something to answer"
     assert new_names == names
     assert sorted(after, key=repr) == sorted(before, key=repr)
-    assert order_keys(text, names, after) == order_keys(text, names, before)
+    if "ORDER BY" in text:
+        assert order_keys(text, names, after) == order_keys(text, names, before)
 
 
 # Values of the required parameters of a rewritten query, for the test above.
-REQUIRED = {"officer-search": {"name": "officer"}}
+REQUIRED = {"officer-search": {"name": "officer"}, "officer-reported": {"officer": f"{ID}officer/test-6"},
+            "officer-articles": {"officer": f"{ID}officer/test-1"}, "officer-graph": {"officer": f"{ID}officer/test-1"}}
+# Officers reported directly (test-1, and in groups too), only as members of groups (test-6), or as neither
+# (test-unnamed-0: only an allegation's subject, none of whose facts is an investigation or outcome).
+OFFICERS = [{"officer": f"{ID}officer/{o}"} for o in ("test-1", "test-6", "test-5", "test-unnamed-0", "nobody")]
 # For each parameter of a rewritten query: values, each narrowing the answer to something.
-PARAMETERS = {"officer-timeline": [{"officer": f"{ID}officer/test-1"}, {"officer": f"{ID}group/test-3"},
+PARAMETERS = {"officer-timeline": [{"officer": f"{ID}officer/test-1"}, {"officer": f"{ID}officer/test-6"}, {"officer": f"{ID}group/test-3"},
                                    {"officer": f"{ID}officer/test-1", "since": "2021-01-01"}],
+              "officer-reported": OFFICERS[:-1], "officer-articles": OFFICERS[:-1], "officer-graph": OFFICERS[:-1],
               "investigations": [{"reviewed": "true"}], "outcomes": [{"reviewed": "false"}],
               "officers": [{"reviewed": "true"}], "quotes": [{"reviewed": "true"}],
               "officer-search": [{"name": "Officer 1"}, {"name": "ficer 5"}, {"name": "OFFICER"}]}
