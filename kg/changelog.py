@@ -25,6 +25,8 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from kg.errors import StoreError
 
 LOG = "pmkg-changes"
@@ -87,3 +89,10 @@ def read(folder: Path, position: Position | None) -> tuple[Position | None, set[
             return (log_id, end), None
         graphs.update(item)
     return (log_id, end), graphs
+
+
+def graph_key(node) -> str | None:
+    """A quad's graph as the change log names it (None: default graph; ALL for a blank node)."""
+    if isinstance(node, ox.DefaultGraph):
+        return None
+    return node.value if isinstance(node, ox.NamedNode) else ALL

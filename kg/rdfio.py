@@ -92,3 +92,14 @@ def sparql_data(triples: Iterable[ox.Triple | ox.Quad]) -> Iterator[str]:
     """Each triple as a line of SPARQL ``INSERT DATA`` (N-Triples term syntax)."""
     for t in triples:
         yield f"{t.subject} {t.predicate} {t.object} .\n"
+
+
+def read_turtle(path: Path) -> list[ox.Triple]:
+    """Parse a shipped Turtle file into triples, with a one-line error if it is missing or malformed."""
+    if not Path(path).is_file():
+        raise PmkgError(f"ontology file missing: {path}")
+    try:
+        quads = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
+        return [q.triple for q in quads]
+    except SyntaxError as error:
+        raise parse_error(str(path), Format.TURTLE, error) from None

@@ -30,7 +30,7 @@ import pyoxigraph as ox
 
 from kg import bulk, changelog, lock, resources
 from kg.errors import PmkgError, QuerySyntaxError, StoreError
-from kg.rdfio import Format, _format, named_node, parse_error, sparql_data  # noqa: F401 - kg.store's names
+from kg.rdfio import Format, _format, named_node, parse_error, read_turtle, sparql_data  # noqa: F401 - kg.store's names
 from kg.namespaces import GRAPH, ONTOLOGY_GRAPH, PREFIXES
 
 MARKER = "pmkg-store"
@@ -126,11 +126,11 @@ class Store:
 
         ontology = resources.ontology_files() if ontology is None else list(ontology)
         shapes = resources.shapes_file() if shapes is None else shapes
-        onto_triples = [t for f in ontology for t in _read_turtle(f)]
+        onto_triples = [t for f in ontology for t in read_turtle(f)]
         reference = ox.parse(reference_graph().serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
         self.replace_graphs({
             ONTOLOGY_GRAPH: onto_triples,
-            SHAPES_GRAPH: _read_turtle(shapes),
+            SHAPES_GRAPH: read_turtle(shapes),
             REFERENCE_GRAPH: [q.triple for q in reference],
         })
 
@@ -245,7 +245,7 @@ class Store:
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in one transaction."""
         quads = list(quads)
-        graphs = {_graph_key(q.graph_name) for q in quads}
+        graphs = {changelog.graph_key(q.graph_name) for q in quads}
         self._writable(None if changelog.ALL in graphs else graphs).extend(quads)
 
     def update(self, sparql: str, *, graphs: Iterable[str] | None = None) -> None:
@@ -396,13 +396,6 @@ class Store:
         return store
 
 
-def _graph_key(node) -> str | None:
-    """A quad's graph as the change log names it (None: default graph; ALL for a blank node)."""
-    if isinstance(node, ox.DefaultGraph):
-        return None
-    return node.value if isinstance(node, ox.NamedNode) else changelog.ALL
-
-
 def memory_copy(source: ox.Store) -> Store:
     """A new in-memory Store with every quad of ``source``, copied without holding the GIL for long."""
     copy = Store()
@@ -414,14 +407,3 @@ def memory_copy(source: ox.Store) -> Store:
     except OSError as error:  # e.g. the temporary folder is full
         raise StoreError(f"cannot copy the store into memory: {error}") from None
     return copy
-
-
-def _read_turtle(path: Path) -> list[ox.Triple]:
-    """Parse a shipped Turtle file into triples, with a one-line error if it is missing or malformed."""
-    if not Path(path).is_file():
-        raise PmkgError(f"ontology file missing: {path}")
-    try:
-        quads = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
-        return [q.triple for q in quads]
-    except SyntaxError as error:
-        raise parse_error(str(path), Format.TURTLE, error) from None
