@@ -90,3 +90,30 @@ def test_budget_and_concurrency():
                                           ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"), (None, "unknown")])
 def test_a_client_is_an_address_or_an_ipv6_64(address, key):
     assert client_key(address) == key
+
+
+def test_loading_the_first_snapshot_is_not_charged_to_the_client_or_its_time_limit(tmp_path):
+    """At millions of quads the app's first snapshot takes minutes to load. The request that happens to
+    arrive first must not pay for it: neither from its client's budget of query time (every later query
+    of that client was answered 429 for minutes) nor from its own time limit (it timed out at once)."""
+    from kg.store import Store
+    from kg.web import create_app
+
+    lines = "".join(f"<http://example.org/s{i}> <http://example.org/p{i % 7}> \"value {i}\" "
+                    f"<http://example.org/g{i % 50}> .\n" for i in range(300_000))
+    data = tmp_path / "data.nq"
+    data.write_text(lines, encoding="utf-8")
+    with Store.create(tmp_path / "store") as store:
+        store.load(data, format="nquads")
+    app = create_app({"STORE": str(tmp_path / "store"), "TESTING": True, "CLIENT_BUDGET": 0.3,
+                      "CLIENT_WINDOW": 3600, "QUERY_TIMEOUT": 0.5, "QUERY_WORKERS": 1})
+    try:
+        client = app.test_client()
+        started = time.monotonic()
+        first = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+        loading = time.monotonic() - started
+        assert first.status_code == 200, first.get_data(as_text=True)
+        second = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+        assert second.status_code == 200, (loading, second.get_data(as_text=True))
+    finally:
+        app.extensions["pmkg.executor"].close()

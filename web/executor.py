@@ -262,8 +262,8 @@ class Executor:
         became free in time, WorkerFailed if the worker died or could not be
         sandboxed.
         """
+        self.refresh()   # the first snapshot is loaded here: not part of the query's time limit
         deadline = time.monotonic() + timeout
-        self.refresh()
         answer = self._run_on(False, request, deadline, timeout)
         if answer.get("error") == FEDERATE:
             if self._relay is None:
