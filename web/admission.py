@@ -111,7 +111,7 @@ def run(job: dict, *, timeout: float, network: bool = False) -> dict:
     """
     if not current_app.config["FAIR_QUEUE"]:
         return executor().run(job, timeout=timeout)
-    executor().refresh()   # loading the first snapshot (minutes at 4M quads) is not the client's query time
+    executor().prepare()   # loading the first snapshot (minutes at 4M quads) is not the client's query time
     pool = gate()
     ticket = pool.enter(client_key(request.remote_addr), network)
     started = time.monotonic()

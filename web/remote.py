@@ -119,6 +119,9 @@ class RemoteExecutor:
                 raise StoreError(_hide(str(error), self.store)) from None
             self._checked = now
 
+    def prepare(self) -> None:
+        """Nothing to load before a query: the server holds the data (the graph list is read only when needed)."""
+
     def graphs(self) -> frozenset[str]:
         self.refresh()
         return self._graphs
