@@ -230,7 +230,8 @@ def ingest(
         replace = graphs if graph is None else graphs - emptied
         emptied |= graphs
         try:
-            store.bulk_load(path, format=Format.from_path(path), graph=target, replace=replace, base_iri=target)
+            store.bulk_load(path, format=Format.from_path(path), graph=target, replace=replace, base_iri=target,
+                            parts=found.parts)
         except PmkgError as error:
             report.fail(path, str(error), on_failure)
             continue

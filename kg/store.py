@@ -289,7 +289,7 @@ class Store:
             raise PmkgError(f"{name}: cannot read: {error}") from None
 
     def bulk_load(self, path: Path, *, format: Format | str, graph: str, replace: Iterable[str] = (),
-                  base_iri: str | None = None) -> None:
+                  base_iri: str | None = None, parts: list[tuple[int, int]] | None = None) -> None:
         """Empty the graphs ``replace``, then add the RDF file at ``path`` through the bulk loader.
 
         Fast and with bounded memory, but not one transaction: see ``kg.bulk``
@@ -298,10 +298,12 @@ class Store:
         named graphs the file holds (``kg.bulk.check`` finds them) and
         ``graph`` unless the caller emptied it already. Relative IRIs are
         resolved against ``base_iri`` (default: ``graph``), never the file's path.
+        ``parts`` (from ``kg.bulk.check``) are loaded side by side.
         """
         fmt = _format(format)
         bulk.load(self._writable([graph, *replace]), self.path, Path(path), fmt.ox, to_graph=named_node(graph).value,
-                  replace=[named_node(g).value for g in replace], base_iri=named_node(base_iri or graph).value)
+                  replace=[named_node(g).value for g in replace], base_iri=named_node(base_iri or graph).value,
+                  ranges=parts)
 
     def bulk_replace(self, graphs: Mapping[str, list[ox.Triple]], what: str,
                      meanwhile: Mapping[str, Iterable[ox.Triple]] | None = None) -> None:

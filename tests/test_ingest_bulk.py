@@ -7,6 +7,7 @@ in the middle never leaves half a file for anyone to read.
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -188,3 +189,50 @@ def test_a_graph_named_by_a_blank_node_is_refused_before_anything_is_written(sto
         report = ingest(store, [data], bulk_bytes=0)
         assert report.failed == 1 and "blank node" in report.failures[0][1]
         assert store.dump(format="nquads") == before
+
+
+def blank_nodes_file(path: Path, *, shared: bool) -> Path:
+    """N-Quads in 200 graphs, each graph with its own blank nodes; with ``shared``, the last graph
+    reuses the first graph's label, so the same node appears at both ends of the file."""
+    with open(path, "w", encoding="utf-8") as out:
+        for g in range(200):
+            for i in range(30):
+                out.write(f'<{EX}s/{g}/{i}> <{EX}p> _:n{g}x{i % 3} <{EX}g/{g}> .\n')
+                out.write(f'_:n{g}x{i % 3} <{EX}q> "v{g}-{i}" <{EX}g/{g}> .\n')
+        if shared:
+            out.write(f'_:n0x0 <{EX}q> "end of the file" <{EX}g/0> .\n')
+    return path
+
+
+def test_a_line_based_file_is_cut_only_where_no_blank_node_crosses(tmp_path):
+    data = blank_nodes_file(tmp_path / "apart.nq", shared=False)
+    ranges = bulk.parts(data, ox.RdfFormat.N_QUADS, count=3, min_part=0)
+    assert len(ranges) == 3 and ranges[0][0] == 0 and ranges[-1][1] == data.stat().st_size
+    text = data.read_bytes()
+    for (_, cut), (start, _) in zip(ranges, ranges[1:]):
+        assert cut == start and text[cut - 1:cut] == b"\n"   # cut after a line end
+        left, right = set(re.findall(rb"_:(\w+)", text[:cut])), set(re.findall(rb"_:(\w+)", text[cut:]))
+        assert left and right and not left & right   # no label on both sides of a cut
+    shared = blank_nodes_file(tmp_path / "shared.nq", shared=True)
+    assert bulk.parts(shared, ox.RdfFormat.N_QUADS, count=2, min_part=0) == [(0, shared.stat().st_size)]
+    turtle = tmp_path / "data.ttl"
+    turtle.write_text("".join(f'<{EX}s/{i}> <{EX}p> "x" .\n' for i in range(2000)))
+    assert bulk.parts(turtle, ox.RdfFormat.TURTLE, count=2, min_part=0) == [(0, turtle.stat().st_size)]
+    small = big_nquads(tmp_path / "small.nq", 10, "x")
+    assert len(bulk.parts(small, ox.RdfFormat.N_QUADS, count=2)) == 1   # below the size worth a loader each
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["cut", "kept-whole"])
+def test_loading_parts_side_by_side_gives_the_graphs_of_one_loader(tmp_path, shared):
+    data = blank_nodes_file(tmp_path / "data.nq", shared=shared)
+    stores = {}
+    for name, count in (("one", 1), ("parts", 4)):
+        found = bulk.check(data, ox.RdfFormat.N_QUADS, "nquads", count=count, min_part=0)
+        assert len(found.parts) == (count if not shared else 1)
+        with Store.create(tmp_path / name) as store:
+            store.bulk_load(data, format="nquads", graph=EX + "file", replace=found.graphs, parts=found.parts)
+            stores[name] = dataset(store, skip=UNTOUCHED)
+    assert sorted(stores["parts"]) == sorted(stores["one"]) and len(stores["one"]) == 200
+    for name, graph in stores["one"].items():
+        assert isomorphic(stores["parts"][name], graph), name   # each label still one node in its graph
+    assert len(stores["parts"][EX + "g/0"]) == 60 + shared
