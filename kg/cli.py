@@ -321,14 +321,18 @@ def render_table(results) -> str:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default stdout).")
 @click.option("--void/--no-void", default=True, show_default=True,
               help="With -o, also write a VoID description of the dataset beside it (FILE stem + .void.ttl).")
-def export(store_dir: Path, wait: float, fmt: str, graph: str | None, output: Path | None, void: bool):
+@click.option("--dump-url", type=IRI,
+              help="Where FILE will be published: the VoID description's void:dataDump (none without it).")
+def export(store_dir: Path, wait: float, fmt: str, graph: str | None, output: Path | None, void: bool,
+           dump_url: str | None):
     """Write the store as RDF, streamed (memory does not grow with the store).
 
     Turtle and JSON-LD write the union of all graphs (a triple held by
     several graphs may be repeated) or the one --graph. JSON-LD is written
     flat (expanded, no context or framing). With -o, a VoID description
     (triples, entities per class, links to Wikidata and data.police.uk,
-    licence, last modified) is written beside the file.
+    licence, last modified) is written beside the file; it names the dump
+    only by the --dump-url given, never by the local path.
     """
     with open_store(store_dir, read_only=True, wait=wait) as store:
         if output is None:
@@ -341,7 +345,7 @@ def export(store_dir: Path, wait: float, fmt: str, graph: str | None, output: Pa
 
             description = output.with_name(output.name.split(".")[0] + ".void.ttl")
             description.write_bytes(void_description.serialize(
-                void_description.describe(store, dumps=[output.resolve().as_uri()])))
+                void_description.describe(store, dumps=[dump_url] if dump_url else [])))
             click.echo(f"wrote {output} and its VoID description {description}", err=True)
 
 
