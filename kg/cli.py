@@ -19,12 +19,12 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from kg import config, lock
 from kg.errors import PmkgError
 from kg.namespaces import ONTOLOGY_GRAPH, PREFIXES
-from kg.backends import STORE, STORE_HELP, create_store, local_folder, open_store, store_exists
-from kg.store import SHAPES_GRAPH, Format, Store, named_node
+from kg.backends import create_store, local_folder, open_store, store_exists
+from kg.store import SHAPES_GRAPH, Format, Store
 from kg.cli_group import LAZY_COMMANDS, MainGroup, PmkgGroup  # noqa: F401 - kg.cli's names since before
+from kg.cli_options import IRI, store_option, wait_option
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -36,39 +36,6 @@ RESULT_FORMATS = {
 # in a prefixed name: they are clearer written out in full.
 TURTLE_PREFIXES = {p: iri for p, iri in PREFIXES.items() if p != "pmkgid"}
 EXPORT_FORMATS = [Format.TURTLE, Format.TRIG, Format.NQUADS, Format.JSONLD]
-
-
-def store_option(function):
-    return click.option(
-        "--store",
-        "store_dir",
-        type=STORE,
-        default=config.store_path,
-        show_default="$PMKG_STORE or ./pmkg-data",
-        help=STORE_HELP,
-    )(function)
-
-
-def wait_option(function):
-    return click.option(
-        "--wait", type=click.FloatRange(min=0), default=lock.default_wait, show_default="$PMKG_LOCK_WAIT or 60",
-        help="Seconds to wait for a store another process is using (e.g. the web app copying it) before giving up.",
-    )(function)
-
-
-class IriType(click.ParamType):
-    """An absolute IRI, checked before it goes anywhere near SPARQL."""
-
-    name = "IRI"
-
-    def convert(self, value, param, ctx):
-        try:
-            return named_node(value).value
-        except PmkgError as error:
-            self.fail(str(error), param, ctx)
-
-
-IRI = IriType()
 
 
 @click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -347,59 +314,6 @@ def export(store_dir: Path, wait: float, fmt: str, graph: str | None, output: Pa
             description.write_bytes(void_description.serialize(
                 void_description.describe(store, dumps=[dump_url] if dump_url else [])))
             click.echo(f"wrote {output} and its VoID description {description}", err=True)
-
-
-@main.command()
-@store_option
-@wait_option
-@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def validate(store_dir: Path, wait: float, files: tuple[Path, ...]):
-    """Check data against the SHACL shapes: FILES if given, else every graph of the store.
-
-    The shapes describe one article's graph, so a store is checked graph by
-    graph (the ontology and shapes graphs are skipped; kg.validate adds the
-    ontology itself). Exit status 1 when anything does not conform.
-    """
-    import rdflib
-
-    from kg.validate import validate_graph, validate_store
-
-    if files:
-        data = rdflib.Graph()
-        for path in files:
-            fmt = Format.from_path(path)
-            if fmt is None:
-                raise PmkgError(f"{path}: not an RDF file extension")
-            data += _rdflib_parse(path.read_bytes(), str(path), fmt, base_iri=path.resolve().as_uri())
-        result = validate_graph(data)
-        click.echo(result.text.rstrip("\n"))
-        if not result.conforms:
-            sys.exit(1)
-        return
-    with open_store(store_dir, read_only=True, wait=wait) as store:
-        results = validate_store(store, skip={SHAPES_GRAPH, ONTOLOGY_GRAPH})
-    failing = [(graph, result) for graph, result in results if not result.conforms]
-    for graph, result in failing:
-        click.echo(f"<{graph}>:")
-        for violation in result.violations:
-            click.echo(f"  {violation.focus} {violation.path or ''}: {violation.message}")
-    click.echo(f"checked {len(results)} graph(s): {len(results) - len(failing)} conform, {len(failing)} do not")
-    if failing:
-        sys.exit(1)
-
-
-def _rdflib_parse(content: bytes, source: str, fmt: Format, base_iri: str | None = None):
-    """Parse with pyoxigraph first (precise line/column errors), then hand N-Triples to rdflib."""
-    import rdflib
-
-    from kg.store import parse_error
-
-    try:
-        quads = ox.parse(content, fmt.ox, base_iri=base_iri)
-        ntriples = ox.serialize((q.triple for q in quads), None, ox.RdfFormat.N_TRIPLES)
-    except SyntaxError as error:
-        raise parse_error(source, fmt, error) from None
-    return rdflib.Graph().parse(data=ntriples, format="nt")
 
 
 @main.command()

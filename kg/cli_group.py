@@ -25,6 +25,7 @@ LAZY_COMMANDS = {
     "review": ("kg.review.cli", "review", "Review the facts of each article: confirm, reject, correct or add."),
     "serve": ("kg.web.cli", "serve", "Serve the web app and SPARQL endpoint (/sparql) with waitress."),
     "users": ("kg.users_cli", "users", "Accounts of the review web app (reviewers sign in with them)."),
+    "validate": ("kg.validate_cli", "validate", "Check data against the SHACL shapes: FILES if given, else every..."),
     "withdraw": ("kg.review.withdraw_cli", "withdraw_command",
                  "Take ARTICLE (its IRI) out of the published graph, keeping a..."),
 }
