@@ -4,9 +4,39 @@ import os
 from pathlib import Path
 
 from kg import __version__
+from kg.errors import PmkgError
 
 DEFAULT_STORE = "pmkg-data"
 PROJECT_URL = "https://w3id.org/pmkg"
+
+
+class SettingError(PmkgError, ValueError):
+    """A setting or ``PMKG_*`` variable that is not what it must be (one line, naming it)."""
+
+
+def number(name: str, value, *, cast=float, more_than: float | None = None, at_least: float | None = None):
+    """The setting ``name``'s ``value`` as a number (``cast``: float or int), checked against the bound given.
+
+    The one place where settings of the web app and ``PMKG_*`` variables
+    become numbers; a ``SettingError`` names the setting and the value.
+    """
+    try:
+        if isinstance(value, bool):
+            raise ValueError(value)
+        number = cast(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise SettingError(f"{name} must be a number, not {value!r}") from None
+    if more_than is not None and not number > more_than:
+        raise SettingError(f"{name} must be more than {more_than}, not {value!r}")
+    if at_least is not None and not number >= at_least:
+        raise SettingError(f"{name} must be {at_least} or more, not {value!r}")
+    return number
+
+
+def env_number(name: str, default: float, **bounds) -> float:
+    """``$name`` as a number (see ``number``), or ``default`` when it is unset or blank."""
+    value = os.environ.get(name, "")
+    return default if not value.strip() else number(name, value, **bounds)
 
 
 def is_url(target) -> bool:
@@ -36,7 +66,4 @@ def user_agent(contact: str | None = None) -> str:
 
 def fetch_delay() -> float:
     """Seconds between two requests to the same web host: ``$PMKG_FETCH_DELAY``, default 1."""
-    try:
-        return max(0.0, float(os.environ.get("PMKG_FETCH_DELAY") or 1.0))
-    except ValueError:
-        return 1.0
+    return env_number("PMKG_FETCH_DELAY", 1.0, at_least=0)

@@ -12,13 +12,13 @@ snapshot instead.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from kg import config
 from kg.errors import StoreError
 
 try:  # POSIX; on other systems stores are not protected against a second process
@@ -32,16 +32,7 @@ POLL = 0.1   # seconds between two tries while waiting
 
 def default_wait() -> float:
     """Seconds a writer waits for a store in use: ``$PMKG_LOCK_WAIT``, else 60."""
-    text = os.environ.get("PMKG_LOCK_WAIT", "").strip()
-    if not text:
-        return DEFAULT_WAIT
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise StoreError(f"PMKG_LOCK_WAIT must be a number of seconds, not {text!r}") from None
-    if not seconds >= 0:
-        raise StoreError(f"PMKG_LOCK_WAIT must be 0 or more seconds, not {text!r}")
-    return seconds
+    return config.env_number("PMKG_LOCK_WAIT", DEFAULT_WAIT, at_least=0)
 
 
 def say_waiting(message: str) -> None:

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 
+from kg import config
 from kg.config import contact, user_agent
 from kg.errors import PmkgError, QuerySyntaxError, StoreError
 from kg.remote_protocol import (JSON_RESULTS, NTRIPLES, TSV_RESULTS, Endpoints, ServerTimeout, Triples,
@@ -35,26 +36,13 @@ DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 ERROR_BYTES = 64 * 1024   # of an error answer, read for its message
 
 
-def _number(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise StoreError(f"{name} must be a number, not {value!r}") from None
-    if not number > 0:
-        raise StoreError(f"{name} must be more than 0, not {value!r}")
-    return number
-
-
 class Connection:
     """One HTTP client for the server of ``endpoints``, with the settings from the environment."""
 
     def __init__(self, endpoints: Endpoints, *, timeout: float | None = None):
         self.endpoints = endpoints
-        self.timeout = timeout or _number("PMKG_STORE_TIMEOUT", DEFAULT_TIMEOUT)
-        self.max_bytes = int(_number("PMKG_STORE_MAX_BYTES", DEFAULT_MAX_BYTES))
+        self.timeout = timeout or config.env_number("PMKG_STORE_TIMEOUT", DEFAULT_TIMEOUT, more_than=0)
+        self.max_bytes = int(config.env_number("PMKG_STORE_MAX_BYTES", DEFAULT_MAX_BYTES, more_than=0))
         user, password = setting("PMKG_STORE_USER"), os.environ.get("PMKG_STORE_PASSWORD", "")
         auth = None
         if user is not None:

@@ -233,13 +233,7 @@ def _check_settings(app: Flask) -> None:
                            ("CLIENT_CONCURRENCY", int, 0), ("LONG_QUERY", float, 0),
                            ("QUEUE_TIMEOUT", float, 0), ("QUEUE_LIMIT", int, 0), ("SERVER_THREADS", int, 0),
                            ("CONNECTION_LIMIT", int, 0), ("CHANNEL_TIMEOUT", float, 0)):
-        try:
-            value = cast(config[key])
-        except (TypeError, ValueError):
-            raise ValueError(f"setting {key} must be a number, not {config[key]!r}") from None
-        if not value > low:
-            raise ValueError(f"setting {key} must be more than {low}, not {value!r}")
-        config[key] = value
+        config[key] = settings.number(f"setting {key}", config[key], cast=cast, more_than=low)
     config["MAX_CONTENT_LENGTH"] = config["MAX_FORM_MEMORY_SIZE"] = config["MAX_REQUEST_BYTES"]
     if isinstance(config["REQUIRE_ISOLATION"], str):
         config["REQUIRE_ISOLATION"] = config["REQUIRE_ISOLATION"].strip().lower() not in ("0", "false", "no", "off")

@@ -47,6 +47,7 @@ from flask_wtf.csrf import CSRFProtect
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from kg import config as settings
 from kg.users import MAX_PASSWORD, Users
 from kg.web.admission import client_key
 from kg.web.errors import error_response
@@ -118,13 +119,7 @@ def check_settings(config) -> None:
     config["SECRET_KEY"] = key
     for name, low in (("SIGNIN_ATTEMPTS", 0), ("SIGNIN_CLIENT_ATTEMPTS", 0), ("SIGNIN_WINDOW", 0),
                       ("REVIEW_SESSION_HOURS", 0)):
-        try:
-            value = float(config[name])
-        except (TypeError, ValueError):
-            raise ValueError(f"setting {name} must be a number, not {config[name]!r}") from None
-        if not value > low:
-            raise ValueError(f"setting {name} must be more than {low}, not {value!r}")
-        config[name] = value
+        config[name] = settings.number(f"setting {name}", config[name], more_than=low)
     base = str(config.get("BASE_URL") or "")
     secure = base.startswith("https://")
     path = urlsplit(base).path.rstrip("/") + "/review"  # the browser sends it to the review pages only
