@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import lxml.html
 from lxml import etree
 
-from kg import reader_text
+from kg import reader_dates, reader_text
 from kg.article import Article, ArticleError, make_article
 
 ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
@@ -184,7 +184,7 @@ def _strip_site(title: str | None, site: str | None) -> str | None:
 
 
 def _date(value: str | None):
-    return reader_text.parse_date(value) if value else None
+    return reader_dates.parse_date(value) if value else None
 
 
 def _text(value) -> str | None:
