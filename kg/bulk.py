@@ -211,7 +211,9 @@ def _load_parts(store: ox.Store, path: Path, fmt: ox.RdfFormat, base_iri: str | 
         except (OSError, SyntaxError, ValueError) as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=one, args=(span,), name=f"pmkg-bulk-{i}") for i, span in enumerate(ranges)]
+    # Daemon threads: an interrupted run exits at once, leaving the journal for the next writer to roll back.
+    threads = [threading.Thread(target=one, args=(span,), name=f"pmkg-bulk-{i}", daemon=True)
+               for i, span in enumerate(ranges)]
     for thread in threads:
         thread.start()
     for thread in threads:
