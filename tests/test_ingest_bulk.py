@@ -131,22 +131,29 @@ def test_a_big_file_into_one_graph_with_others_replaces_that_graph_once(store_di
 KILL_CHILD = textwrap.dedent("""
     import sys
     from pathlib import Path
+    import pyoxigraph as ox
+    from kg import bulk
     from kg.store import Store
+    count = int(sys.argv[4])
+    parts = bulk.parts(Path(sys.argv[2]), ox.RdfFormat.N_QUADS, count=count, min_part=0)
+    assert len(parts) == count
     store = Store(sys.argv[1])
     print("loading", flush=True)
-    store.bulk_load(Path(sys.argv[2]), format="nquads", graph=sys.argv[3], replace=sys.argv[4:])
+    store.bulk_load(Path(sys.argv[2]), format="nquads", graph=sys.argv[3], replace=sys.argv[5:], parts=parts)
     print("done", flush=True)
 """)
 
 
-def test_a_killed_bulk_load_is_rolled_back_by_the_next_writer(store_dir, tmp_path):
+@pytest.mark.parametrize("count", [1, 2], ids=["whole", "two-parts"])
+def test_a_killed_bulk_load_is_rolled_back_by_the_next_writer(store_dir, tmp_path, count):
     keep = EX + "g/unrelated"
     with Store(store_dir) as store:
         store.replace_graph(keep, [ox.Triple(ox.NamedNode(EX + "k"), ox.NamedNode(EX + "p"), ox.Literal("kept"))])
     graphs = 4000
     data = big_nquads(tmp_path / "data.nq", graphs, "new", per_graph=100)
     named = [f"{EX}g/{g}" for g in range(graphs)]
-    child = subprocess.Popen([sys.executable, "-c", KILL_CHILD, str(store_dir), str(data), EX + "file", *named],
+    child = subprocess.Popen([sys.executable, "-c", KILL_CHILD, str(store_dir), str(data), EX + "file", str(count),
+                              *named],
                              stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline().strip() == "loading"
     time.sleep(1.5)
