@@ -243,3 +243,19 @@ def test_loading_parts_side_by_side_gives_the_graphs_of_one_loader(tmp_path, sha
     for name, graph in stores["one"].items():
         assert isomorphic(stores["parts"][name], graph), name   # each label still one node in its graph
     assert len(stores["parts"][EX + "g/0"]) == 60 + shared
+
+
+def test_an_ntriples_file_in_parts_goes_whole_into_its_graph(tmp_path):
+    data = tmp_path / "data.nt"
+    with open(data, "w", encoding="utf-8") as out:
+        for i in range(300):   # rdflib's isomorphism check is slow beyond a few hundred blank nodes
+            out.write(f'<{EX}s/{i}> <{EX}p> _:b{i} .\n_:b{i} <{EX}q> "v{i}" .\n')
+    stores = {}
+    for name, count in (("one", 1), ("parts", 3)):
+        found = bulk.check(data, ox.RdfFormat.N_TRIPLES, "ntriples", count=count, min_part=0)
+        assert len(found.parts) == count and found.default_quads == 600
+        with Store.create(tmp_path / name) as store:
+            store.bulk_load(data, format="ntriples", graph=EX + "chosen", replace=[EX + "chosen"], parts=found.parts)
+            stores[name] = dataset(store, skip=UNTOUCHED)
+    assert list(stores["parts"]) == [EX + "chosen"]
+    assert isomorphic(stores["parts"][EX + "chosen"], stores["one"][EX + "chosen"])
