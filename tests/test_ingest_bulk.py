@@ -227,6 +227,10 @@ def test_a_line_based_file_is_cut_only_where_no_blank_node_crosses(tmp_path):
     assert bulk.parts(turtle, ox.RdfFormat.TURTLE, count=2, min_part=0) == [(0, turtle.stat().st_size)]
     small = big_nquads(tmp_path / "small.nq", 10, "x")
     assert len(bulk.parts(small, ox.RdfFormat.N_QUADS, count=2)) == 1   # below the size worth a loader each
+    # More quads than a batch of the loader for each part: one loader, whose own batches run side by side.
+    assert bulk.parts(data, ox.RdfFormat.N_QUADS, count=2, min_part=0, quads=2 * bulk.BATCH_QUADS + 1) == [
+        (0, data.stat().st_size)]
+    assert len(bulk.parts(data, ox.RdfFormat.N_QUADS, count=2, min_part=0, quads=2 * bulk.BATCH_QUADS)) == 2
 
 
 @pytest.mark.parametrize("shared", [False, True], ids=["cut", "kept-whole"])
